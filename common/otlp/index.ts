@@ -1,0 +1,3 @@
+export * from './types.js';
+export { decodeTraceRequestProtobuf } from './decode-protobuf.js';
+export { decodeTraceRequestJson } from './decode-json.js';

@@ -1,0 +1,62 @@
+/**
+ * POST over node:http(s) with a keep-alive agent. Lambda freezes the process between invocations; a pooled
+ * socket that the server closed meanwhile fails on first use (ECONNRESET/EPIPE). Such a request never reached
+ * the server, so it is retried once at once on a fresh socket, the pattern Node's documentation gives.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export class HttpTransport {
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+
+  public constructor(private readonly url: URL) {
+    const secure = url.protocol === 'https:';
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' }) : new http.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' });
+    this.request = secure ? https.request : http.request;
+  }
+
+  public async post(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+    try {
+      return await this.send(body, headers, signal);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (e.reusedSocket && e.code !== undefined && STALE_SOCKET_CODES.has(e.code) && !signal.aborted) {
+        return this.send(body, headers, signal);
+      }
+      throw error;
+    }
+  }
+
+  private send(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const req = this.request(this.url, {
+        method: 'POST', agent: this.agent, signal,
+        headers: { ...headers, 'content-length': String(body.length) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', (error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+        error.reusedSocket = req.reusedSocket;
+        reject(error);
+      });
+      req.end(body);
+    });
+  }
+}
