@@ -1,0 +1,33 @@
+/**
+ * Bundles function sources the way a user's NodejsFunction would: ESM sources, lambda-governance and the
+ * AWS SDK left external (the layer and the runtime provide them).
+ */
+import { basename, dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function bundleFunction(entry: string, outfile: string): Promise<string> {
+  await build({
+    entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+    mainFields: ['module', 'main'], external: ['lambda-governance', '@aws-sdk/*', '@smithy/*'], logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** Builds every sample function to dist/functions/samples/<name>.cjs; returns their paths by name. */
+export async function buildSamples(): Promise<Record<string, string>> {
+  const dir = join(root, 'functions', 'samples');
+  const out: Record<string, string> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const name = basename(file, '.ts');
+    out[name] = await bundleFunction(join(dir, file), join(root, 'dist', 'functions', 'samples', `${name}.cjs`));
+  }
+  return out;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(await buildSamples());
+}
