@@ -24,7 +24,10 @@ export class SpanBuffer implements SpanProcessor {
 
   public onStart(span: Span, _parentContext: Context): void {
     const attributes = this.startAttributes();
-    if (attributes) span.setAttributes(attributes);
+    if (!attributes) return;
+    // Attributes given at span creation (e.g. a per-call context override) win over the invocation's.
+    const existing = span.attributes;
+    for (const key in attributes) if (existing[key] === undefined) span.setAttribute(key, attributes[key]!);
   }
 
   public onEnd(span: ReadableSpan): void {
