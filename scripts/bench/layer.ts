@@ -76,20 +76,21 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-async function measureInit(files: PerVariant<string>, env: NodeJS.ProcessEnv): Promise<PerVariant<number[]>> {
-  const times: PerVariant<number[]> = { bare: [], ours: [], reference: [] };
+interface ColdStart { requireMs: number; firstInvokeMs: number }
+
+async function measureInit(files: PerVariant<string>, env: NodeJS.ProcessEnv): Promise<PerVariant<ColdStart[]>> {
+  const runs: PerVariant<ColdStart[]> = { bare: [], ours: [], reference: [] };
   for (let i = 0; i < COLD_RUNS; i++) {
     // Rotate the order so drift (thermal, page cache) does not favour one variant.
     for (let k = 0; k < VARIANTS.length; k++) {
       const variant = VARIANTS[(i + k) % VARIANTS.length]!;
-      const { ms } = await runMarked<{ ms: number }>([join(here, 'init-runner.mjs'), files[variant]], env, 20_000);
-      times[variant].push(ms);
+      runs[variant].push(await runMarked<ColdStart>([join(here, 'init-runner.mjs'), files[variant]], env, 20_000));
     }
   }
-  return times;
+  return runs;
 }
 
-interface WarmResult { runs: Record<string, number[]>; rss: number; spansReceived: number }
+interface WarmResult { runs: Record<string, number[]>; rss: number; rssAfterRequire: number; spansReceived: number }
 
 async function measureWarm(files: PerVariant<string>, env: NodeJS.ProcessEnv, receiver: Receiver): Promise<PerVariant<WarmResult>> {
   const out = {} as PerVariant<WarmResult>;
@@ -103,13 +104,20 @@ async function measureWarm(files: PerVariant<string>, env: NodeJS.ProcessEnv, re
   return out;
 }
 
-function reportInit(times: PerVariant<number[]>): void {
+function reportInit(runs: PerVariant<ColdStart[]>): void {
   console.log(`\n1. Init: require() of the bundled handler, ${COLD_RUNS} fresh processes per variant, interleaved (ms)`);
-  const rows = ([['median', 0.5], ['p90', 0.9]] as const).map(([label, p]) => {
-    const [bare, ours, ref] = VARIANTS.map((v) => percentile(times[v], p)) as [number, number, number];
-    const target = label === 'median' ? `<= ${TARGET.initMs}` : '';
-    const result = label === 'median' ? verdict(`init overhead ${fixed(ours - bare)} ms <= ${TARGET.initMs} ms (median)`, ours - bare, TARGET.initMs) : '';
-    return [label, fixed(bare), fixed(ours), fixed(ref), fixed(ours - bare), fixed(ref - bare), ratio(ours - bare, ref - bare), target, result];
+  const measures: Array<[string, number, (r: ColdStart) => number]> = [
+    ['require median', 0.5, (r) => r.requireMs],
+    ['require p90', 0.9, (r) => r.requireMs],
+    // Informational: the reference loads its HTTP client lazily, on the first export.
+    ['1st invoke median', 0.5, (r) => r.firstInvokeMs],
+    ['require+1st median', 0.5, (r) => r.requireMs + r.firstInvokeMs],
+  ];
+  const rows = measures.map(([label, p, pick], i) => {
+    const [bare, ours, ref] = VARIANTS.map((v) => percentile(runs[v].map(pick), p)) as [number, number, number];
+    const gated = i === 0;
+    const result = gated ? verdict(`init overhead ${fixed(ours - bare)} ms <= ${TARGET.initMs} ms (require median)`, ours - bare, TARGET.initMs) : '';
+    return [label, fixed(bare), fixed(ours), fixed(ref), fixed(ours - bare), fixed(ref - bare), ratio(ours - bare, ref - bare), gated ? `<= ${TARGET.initMs}` : '', result];
   });
   printTable(['', 'bare', 'ours', 'reference', 'ours-bare', 'ref-bare', 'ovh ours/ref', 'target', 'result'], rows);
 }
@@ -152,11 +160,16 @@ function reportSize(layer: { zipBytes: number; bundleBytes: number }, referenceF
 
 function reportRss(warm: PerVariant<WarmResult>): void {
   console.log('\n4. Memory: RSS of each warm child after its run (MiB)');
-  const [bare, ours, ref] = VARIANTS.map((v) => warm[v].rss / MB) as [number, number, number];
-  printTable(['', 'bare', 'ours', 'reference', 'ours-bare', 'ref-bare', 'ovh ours/ref', 'target', 'result'], [[
-    'rss', fixed(bare, 1), fixed(ours, 1), fixed(ref, 1), fixed(ours - bare, 1), fixed(ref - bare, 1), ratio(ours - bare, ref - bare),
-    `<= ${TARGET.rssMb}`, verdict(`RSS overhead ${fixed(ours - bare, 1)} MiB <= ${TARGET.rssMb} MiB`, ours - bare, TARGET.rssMb),
-  ]]);
+  const row = (label: string, pick: (w: WarmResult) => number, gated: boolean): string[] => {
+    const [bare, ours, ref] = VARIANTS.map((v) => pick(warm[v]) / MB) as [number, number, number];
+    return [label, fixed(bare, 1), fixed(ours, 1), fixed(ref, 1), fixed(ours - bare, 1), fixed(ref - bare, 1), ratio(ours - bare, ref - bare),
+      gated ? `<= ${TARGET.rssMb}` : '', gated ? verdict(`RSS overhead ${fixed(ours - bare, 1)} MiB <= ${TARGET.rssMb} MiB (after run)`, ours - bare, TARGET.rssMb) : ''];
+  };
+  // The after-require row is informational: it splits the overhead into loading and running.
+  printTable(['', 'bare', 'ours', 'reference', 'ours-bare', 'ref-bare', 'ovh ours/ref', 'target', 'result'], [
+    row('rss after run', (w) => w.rss, true),
+    row('rss after require', (w) => w.rssAfterRequire, false),
+  ]);
 }
 
 async function main(): Promise<void> {

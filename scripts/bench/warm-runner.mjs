@@ -1,25 +1,14 @@
 // Warm invocations of one handler in this process: for each span count, a warm-up then timed invocations
-// (wall time of `await handler(event, context)` only). Reports the times and RSS after the run on stdout.
+// (wall time of `await handler(event, context)` only). Reports the times and RSS on stdout.
 // Usage: node warm-runner.mjs <handler.cjs> <spanCounts comma-separated> <warmup> <measured>
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { lambdaContext } from './lambda-context.mjs';
 
 const [file, countsArg, warmupArg, measuredArg] = process.argv.slice(2);
 const { handler } = createRequire(import.meta.url)(file);
-const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'bench';
-let seq = 0;
-
-function lambdaContext() {
-  const deadline = Date.now() + 30_000;
-  return {
-    awsRequestId: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    functionName, functionVersion: '$LATEST', memoryLimitInMB: '1024',
-    logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-  };
-}
+const rssAfterRequire = process.memoryUsage().rss;
 
 const runs = {};
 for (const spans of countsArg.split(',').map(Number)) {
@@ -34,5 +23,5 @@ for (const spans of countsArg.split(',').map(Number)) {
   }
   runs[spans] = times;
 }
-writeSync(1, `__bench__${JSON.stringify({ runs, rss: process.memoryUsage().rss, invocations: seq })}\n`);
+writeSync(1, `__bench__${JSON.stringify({ runs, rss: process.memoryUsage().rss, rssAfterRequire })}\n`);
 process.exit(0);
