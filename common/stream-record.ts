@@ -8,7 +8,9 @@
  *
  * The layer writes it, the aggregator reads it: this file is the single definition both import.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+// zlib is loaded on first use (process.getBuiltinModule): most records are small and never compressed,
+// and every module loaded at require time adds to a function's cold start.
+const zlib = (): typeof import('node:zlib') => process.getBuiltinModule('node:zlib');
 
 export const RECORD_MAGIC_0 = 0x47;
 export const RECORD_MAGIC_1 = 0x56;
@@ -32,7 +34,7 @@ export class StreamRecordError extends Error {
 /** Wraps an OTLP protobuf payload in a version-1 record, compressing it when that pays. */
 export function encodeStreamRecord(otlpProtobuf: Uint8Array): Uint8Array {
   const gzip = otlpProtobuf.length >= GZIP_THRESHOLD_BYTES;
-  const payload = gzip ? gzipSync(otlpProtobuf, { level: 1 }) : otlpProtobuf;
+  const payload = gzip ? zlib().gzipSync(otlpProtobuf, { level: 1 }) : otlpProtobuf;
   const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
   record[0] = RECORD_MAGIC_0;
   record[1] = RECORD_MAGIC_1;
@@ -60,7 +62,7 @@ export function decodeStreamRecord(record: Uint8Array): Uint8Array {
   const payload = record.subarray(RECORD_HEADER_BYTES);
   if ((flags & RECORD_FLAG_GZIP) === 0) return payload;
   try {
-    return gunzipSync(payload, { maxOutputLength: MAX_DECODED_PAYLOAD_BYTES });
+    return zlib().gunzipSync(payload, { maxOutputLength: MAX_DECODED_PAYLOAD_BYTES });
   } catch (error) {
     throw new StreamRecordError('record payload is not valid gzip', { cause: error });
   }

@@ -34,6 +34,7 @@ export class OtlpReceiver {
   /** When set, requests must carry this x-honeycomb-team value. */
   public requiredApiKey?: string;
   private readonly server: http.Server;
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   private constructor() {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -56,12 +57,17 @@ export class OtlpReceiver {
     this.faultUses = 0;
   }
 
+  /** Forgets what arrived, and drops answers a slow fault still holds back so they cannot land later. */
   public clear(): void {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     this.spans.length = 0;
     this.requests.length = 0;
   }
 
   public async stop(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -73,7 +79,11 @@ export class OtlpReceiver {
       const fault = this.fault;
       if (fault?.kind === 'hang') return; // never answer; the socket stays open
       if (fault?.kind === 'slow') {
-        setTimeout(() => this.answer(req, Buffer.concat(chunks), res), fault.delayMs);
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          this.answer(req, Buffer.concat(chunks), res);
+        }, fault.delayMs);
+        this.delayed.add(timer);
         return;
       }
       if (fault?.kind === 'status' && (fault.times === undefined || this.faultUses < fault.times)) {

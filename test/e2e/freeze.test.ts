@@ -117,13 +117,19 @@ describe('a bad sink never hurts the function', () => {
     ['slow', { kind: 'slow', delayMs: 3000 } as const],
     ['failing with 503', { kind: 'status', status: 503 } as const],
   ])('%s: the result is unchanged and the response comes within the flush bound', async (_name, fault) => {
-    const lambda = await start(fixture('governed'), { GOVERNANCE_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, GOVERNANCE_FLUSH_TIMEOUT_MS: String(BOUND_MS) });
-    await lambda.invoke({ spans: 1 }); // cold start outside the measurement
-    receiver.setFault(fault);
-    for (let i = 0; i < 3; i++) {
-      const outcome = await lambda.invoke({ spans: 2 });
-      expect(outcome.result).toEqual({ ok: true, spans: 2 });
-      expect(outcome.durationMs).toBeLessThan(BOUND_MS + 250);
+    // A sink of its own: a slow sink's late answers must not leak into other tests.
+    const sink = await OtlpReceiver.start();
+    try {
+      const lambda = await start(fixture('governed'), { GOVERNANCE_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, GOVERNANCE_FLUSH_TIMEOUT_MS: String(BOUND_MS) });
+      await lambda.invoke({ spans: 1 }); // cold start outside the measurement
+      sink.setFault(fault);
+      for (let i = 0; i < 3; i++) {
+        const outcome = await lambda.invoke({ spans: 2 });
+        expect(outcome.result).toEqual({ ok: true, spans: 2 });
+        expect(outcome.durationMs).toBeLessThan(BOUND_MS + 250);
+      }
+    } finally {
+      await sink.stop();
     }
   });
 

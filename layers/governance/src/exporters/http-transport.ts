@@ -2,9 +2,9 @@
  * POST over node:http(s) with a keep-alive agent. Lambda freezes the process between invocations; a pooled
  * socket that the server closed meanwhile fails on first use (ECONNRESET/EPIPE). Such a request never reached
  * the server, so it is retried once at once on a fresh socket, the pattern Node's documentation gives.
+ * Only the module the endpoint's scheme needs is loaded (https pulls in tls and crypto).
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 
 export interface HttpResponse {
   status: number;
@@ -20,9 +20,9 @@ export class HttpTransport {
   private readonly request: typeof http.request;
 
   public constructor(private readonly url: URL) {
-    const secure = url.protocol === 'https:';
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' }) : new http.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' });
-    this.request = secure ? https.request : http.request;
+    const client = url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
+    this.agent = new client.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' });
+    this.request = client.request;
   }
 
   public async post(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {

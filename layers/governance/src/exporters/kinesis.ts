@@ -3,8 +3,6 @@
  * split so each stays under Kinesis' 1 MiB record limit and each call under 500 records / 5 MiB. Records
  * that PutRecords reports as failed (throttling, internal errors) are retried inside the deadline.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { encodeStreamRecord, MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from '../../../../common/stream-record.js';
@@ -36,8 +34,8 @@ export class KinesisExporter implements SpanExporter {
       ...(region && { region }),
       // HTTP/1.1 with keep-alive: the client's HTTP/2 default exists for SubscribeToShard, which we never use.
       requestHandler: new NodeHttpHandler({
-        httpAgent: new http.Agent({ keepAlive: true }),
-        httpsAgent: new https.Agent({ keepAlive: true }),
+        httpAgent: { keepAlive: true },
+        httpsAgent: { keepAlive: true },
         connectionTimeout: 1_000,
       }),
       maxAttempts: 3,

@@ -3,7 +3,6 @@
  * inside the flush deadline (Retry-After honoured), refetches a secret-held key once on 401, and drops only
  * what the endpoint refuses for good.
  */
-import { gzipSync } from 'node:zlib';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpConfig } from '../config.js';
@@ -73,6 +72,6 @@ export class OtlpHttpExporter implements SpanExporter {
   private encode(spans: ReadableSpan[]): Uint8Array {
     const serializer = this.config.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
     const raw = serializer.serializeRequest(spans) ?? new Uint8Array(0);
-    return this.config.compression === 'gzip' ? gzipSync(raw) : raw;
+    return this.config.compression === 'gzip' ? process.getBuiltinModule('node:zlib').gzipSync(raw) : raw;
   }
 }
