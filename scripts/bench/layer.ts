@@ -90,13 +90,13 @@ async function measureInit(files: PerVariant<string>, env: NodeJS.ProcessEnv): P
   return runs;
 }
 
-interface WarmResult { runs: Record<string, number[]>; rss: number; rssAfterRequire: number; spansReceived: number }
+interface WarmResult { runs: Record<string, number[]>; rss: number; rssAfterRequire: number; heapAfterGc: number; spansReceived: number }
 
 async function measureWarm(files: PerVariant<string>, env: NodeJS.ProcessEnv, receiver: Receiver): Promise<PerVariant<WarmResult>> {
   const out = {} as PerVariant<WarmResult>;
   for (const variant of VARIANTS) {
     await receiver.count(true);
-    const args = [join(here, 'warm-runner.mjs'), files[variant], SPAN_COUNTS.join(','), String(WARMUP), String(MEASURED)];
+    const args = ['--expose-gc', join(here, 'warm-runner.mjs'), files[variant], SPAN_COUNTS.join(','), String(WARMUP), String(MEASURED)];
     const result = await runMarked<Omit<WarmResult, 'spansReceived'>>(args, env, 90_000);
     // Both traced variants export before the handler's promise settles, so the count is final here.
     out[variant] = { ...result, spansReceived: await receiver.count() };
@@ -169,6 +169,7 @@ function reportRss(warm: PerVariant<WarmResult>): void {
   printTable(['', 'bare', 'ours', 'reference', 'ours-bare', 'ref-bare', 'ovh ours/ref', 'target', 'result'], [
     row('rss after run', (w) => w.rss, true),
     row('rss after require', (w) => w.rssAfterRequire, false),
+    row('heap live after gc', (w) => w.heapAfterGc, false),
   ]);
 }
 

@@ -23,5 +23,9 @@ for (const spans of countsArg.split(',').map(Number)) {
   }
   runs[spans] = times;
 }
-writeSync(1, `__bench__${JSON.stringify({ runs, rss: process.memoryUsage().rss, rssAfterRequire })}\n`);
+const rss = process.memoryUsage().rss;
+// Retained memory: what is still live after a full collection (started with --expose-gc).
+globalThis.gc?.();
+const { heapUsed: heapAfterGc } = process.memoryUsage();
+writeSync(1, `__bench__${JSON.stringify({ runs, rss, rssAfterRequire, heapAfterGc })}\n`);
 process.exit(0);

@@ -171,6 +171,7 @@ function set(fields: GovernanceContext): void {
   const invocation = invocationOrWarn('set');
   if (!invocation) return;
   invocation.runtime.sanitizer.mergeContext(invocation.fields as GovernanceContext, fields);
+  invocation.fieldAttributes = undefined;
 }
 
 function get(): Readonly<GovernanceContext> {

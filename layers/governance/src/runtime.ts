@@ -31,6 +31,13 @@ export interface Invocation {
   readonly lambdaContext: LambdaContext | undefined;
   /** Spans that already carry a recorded cost, so a second cost opens its own span. */
   readonly costedSpans: WeakSet<Span>;
+  /** `fields` as genops.* attributes, built once per change rather than once per span. */
+  fieldAttributes?: Record<string, string>;
+}
+
+export function fieldAttributes(invocation: Invocation): Record<string, string> {
+  invocation.fieldAttributes ??= contextAttributes(invocation.fields);
+  return invocation.fieldAttributes;
 }
 
 /** Wrapper options after validation, ready for each invocation. */
@@ -76,7 +83,7 @@ export class GovernanceRuntime {
     this.coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
     this.buffer = new SpanBuffer(config.maxQueuedSpans, config.redactPatterns, () => {
       const invocation = invocations.getStore();
-      return invocation && invocation.runtime === this ? contextAttributes(invocation.fields) : undefined;
+      return invocation && invocation.runtime === this ? fieldAttributes(invocation) : undefined;
     });
     const resource = resourceFromAttributes({
       [ATTR.SERVICE_NAME]: config.serviceName,
@@ -161,7 +168,7 @@ export class GovernanceRuntime {
   public async finish(invocation: Invocation, outcome: { failed: boolean; error?: unknown; result?: unknown }): Promise<void> {
     try {
       const span = invocation.rootSpan;
-      span.setAttributes(contextAttributes(invocation.fields));
+      span.setAttributes(fieldAttributes(invocation));
       if (outcome.failed) {
         const error = outcome.error;
         span.recordException(error instanceof Error ? error : String(error));
