@@ -317,3 +317,18 @@ describe('the Middy middleware', () => {
     expect(otelContext.active()).toBeDefined();
   });
 });
+
+describe('run-time helpers with a broken environment', () => {
+  it('never throw a configuration error into user code outside an invocation', async () => {
+    const saved = process.env.GOVERNANCE_EXPORTER;
+    process.env.GOVERNANCE_EXPORTER = 'not-an-exporter';
+    try {
+      await expect(governance.span('outside', async () => 'value')).resolves.toBe('value');
+      expect(() => governance.stats()).not.toThrow();
+      expect(() => governance.tracer).not.toThrow();
+    } finally {
+      if (saved === undefined) delete process.env.GOVERNANCE_EXPORTER;
+      else process.env.GOVERNANCE_EXPORTER = saved;
+    }
+  });
+});

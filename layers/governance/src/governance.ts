@@ -6,7 +6,7 @@
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { warnOnce } from './logger.js';
 import { roundUsd } from './pricing.js';
-import { currentInvocation, getDefaultRuntime, type Invocation } from './runtime.js';
+import { currentInvocation, existingRuntime, type Invocation } from './runtime.js';
 import { contextAttributes } from './sanitize.js';
 import { ATTR, EVAL_METRICS, GOVERNANCE_PREFIX } from './semconv.js';
 import type { BudgetRecord, CostRecord, EvaluationRecord, GovernanceContext, PolicyRecord, TelemetryStats } from './types.js';
@@ -185,7 +185,7 @@ function get(): Readonly<GovernanceContext> {
  */
 async function span<T>(name: string, fn: (span: Span) => Promise<T> | T, options?: { kind?: SpanKind; attributes?: Record<string, string | number | boolean> }): Promise<T> {
   const invocation = currentInvocation();
-  const tracer = invocation?.runtime.tracer ?? getDefaultRuntime()?.tracer ?? trace.getTracer('lambda-governance');
+  const tracer = invocation?.runtime.tracer ?? existingRuntime()?.tracer ?? trace.getTracer('lambda-governance');
   return tracer.startActiveSpan(name, { kind: options?.kind ?? SpanKind.INTERNAL, attributes: options?.attributes ?? {} }, async (child) => {
     try {
       return await fn(child);
@@ -204,7 +204,7 @@ async function span<T>(name: string, fn: (span: Span) => Promise<T> | T, options
 }
 
 function stats(): TelemetryStats {
-  const runtime = currentInvocation()?.runtime ?? getDefaultRuntime();
+  const runtime = currentInvocation()?.runtime ?? existingRuntime();
   return runtime ? { ...runtime.stats } : { exported: 0, carriedOver: 0, dropped: 0, flushes: 0, flushTimeouts: 0 };
 }
 
@@ -223,6 +223,6 @@ export const governance = {
   stats,
   /** The tracer our spans come from, for code that wants the OTel API directly. */
   get tracer(): Tracer {
-    return getDefaultRuntime()?.tracer ?? trace.getTracer('lambda-governance');
+    return existingRuntime()?.tracer ?? trace.getTracer('lambda-governance');
   },
 };

@@ -202,6 +202,15 @@ export class GovernanceRuntime {
 
 let defaultRuntime: GovernanceRuntime | null | undefined;
 
+/** The default runtime for run-time helpers, which must never throw a ConfigurationError into user code. */
+export function existingRuntime(): GovernanceRuntime | null {
+  try {
+    return getDefaultRuntime();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The process-wide runtime, built from the environment on first use (at init, when the handler is wrapped);
  * null when telemetry is switched off (GOVERNANCE_DISABLED, OTEL_SDK_DISABLED).
