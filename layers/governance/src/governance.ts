@@ -6,7 +6,7 @@
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { warnOnce } from './logger.js';
 import { roundUsd } from './pricing.js';
-import { currentInvocation, existingRuntime, type Invocation } from './runtime.js';
+import { currentInvocation, existingRuntime, updateFields, type Invocation } from './runtime.js';
 import { contextAttributes } from './sanitize.js';
 import { ATTR, EVAL_METRICS, GOVERNANCE_PREFIX } from './semconv.js';
 import type { BudgetRecord, CostRecord, EvaluationRecord, GovernanceContext, PolicyRecord, TelemetryStats } from './types.js';
@@ -170,8 +170,7 @@ function recordEvaluation(record: EvaluationRecord): void {
 function set(fields: GovernanceContext): void {
   const invocation = invocationOrWarn('set');
   if (!invocation) return;
-  invocation.runtime.sanitizer.mergeContext(invocation.fields as GovernanceContext, fields);
-  invocation.fieldAttributes = undefined;
+  updateFields(invocation, fields);
 }
 
 function get(): Readonly<GovernanceContext> {

@@ -2,10 +2,14 @@
 import { KNOWN_OPTION_KEYS, parseExtractRules, parsePriceTable } from './config.js';
 import { ConfigurationError } from './errors.js';
 import type { GovernanceRuntime, ResolvedOptions } from './runtime.js';
-import type { GovernanceContext, GovernanceOptions } from './types.js';
+import type { ExtractRules, GovernanceContext, GovernanceOptions } from './types.js';
+
+function nonEmpty(rules: ExtractRules): ExtractRules | undefined {
+  return Object.keys(rules).length > 0 ? rules : undefined;
+}
 
 export function resolveOptions(runtime: GovernanceRuntime, options: GovernanceOptions | undefined, caller: string): ResolvedOptions {
-  if (options === undefined) return { fields: {}, extract: runtime.config.extract, prices: runtime.prices };
+  if (options === undefined) return { fields: {}, extract: nonEmpty(runtime.config.extract), prices: runtime.prices };
   if (options === null || typeof options !== 'object') throw new ConfigurationError(caller, 'options must be an object');
   const fields: GovernanceContext = {};
   for (const [key, value] of Object.entries(options)) {
@@ -23,9 +27,9 @@ export function resolveOptions(runtime: GovernanceRuntime, options: GovernanceOp
   }
   const resolved: ResolvedOptions = {
     fields,
-    extract: options.extract === undefined
+    extract: nonEmpty(options.extract === undefined
       ? runtime.config.extract
-      : { ...runtime.config.extract, ...parseExtractRules(`${caller} option "extract"`, options.extract as Record<string, unknown>) },
+      : { ...runtime.config.extract, ...parseExtractRules(`${caller} option "extract"`, options.extract as Record<string, unknown>) }),
     prices: options.prices === undefined ? runtime.prices : runtime.prices.withOverrides(parsePriceTable(`${caller} option "prices"`, options.prices)),
   };
   if (options.spanName !== undefined) resolved.spanName = options.spanName;

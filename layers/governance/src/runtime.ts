@@ -18,7 +18,7 @@ import { ATTR, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { SpanBuffer } from './span-buffer.js';
 import { describeEvent, extractContext, type TriggerInfo } from './trigger.js';
 import { createExporter } from './exporters/index.js';
-import type { ExtractRules, GovernanceContext, GovernanceOptions, TelemetryStats } from './types.js';
+import type { ExtractRules, GovernanceContext, TelemetryStats } from './types.js';
 import { VERSION } from './version.js';
 
 export interface Invocation {
@@ -35,6 +35,12 @@ export interface Invocation {
   fieldAttributes?: Record<string, string>;
 }
 
+/** Merges `fields` into the invocation's context (validated) and drops the cached attributes. */
+export function updateFields(invocation: Invocation, fields: unknown): void {
+  invocation.runtime.sanitizer.mergeContext(invocation.fields as GovernanceContext, fields);
+  invocation.fieldAttributes = undefined;
+}
+
 export function fieldAttributes(invocation: Invocation): Record<string, string> {
   invocation.fieldAttributes ??= contextAttributes(invocation.fields);
   return invocation.fieldAttributes;
@@ -43,7 +49,8 @@ export function fieldAttributes(invocation: Invocation): Record<string, string> 
 /** Wrapper options after validation, ready for each invocation. */
 export interface ResolvedOptions {
   fields: GovernanceContext;
-  extract: ExtractRules;
+  /** undefined when there is nothing to extract, so the hot path skips it without looking */
+  extract: ExtractRules | undefined;
   prices: PriceBook;
   spanName?: string;
 }
@@ -140,10 +147,7 @@ export class GovernanceRuntime {
     if (this.flusher.stats.carriedOver > 0) attributes[ATTR.TELEMETRY_SPANS_CARRIED_OVER] = this.flusher.stats.carriedOver;
 
     const fields: GovernanceContext = { ...this.config.defaults, ...options.fields };
-    for (const _ in options.extract) {
-      this.sanitizer.mergeContext(fields, extractContext(event, options.extract));
-      break;
-    }
+    if (options.extract) this.sanitizer.mergeContext(fields, extractContext(event, options.extract));
 
     const name = options.spanName ?? lambdaContext?.functionName ?? this.config.serviceName;
     const rootSpan = this.tracer.startSpan(name, { kind: trigger.kind, attributes, links: trigger.links, root: !trigger.parent }, parent);
