@@ -8,10 +8,4 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** The Honeycomb key could not be read from Secrets Manager. Internal; the message never holds the key. */
-export class SecretFetchError extends Error {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SecretFetchError';
-  }
-}
+export { SecretFetchError } from '../../../common/honeycomb/keys.js';

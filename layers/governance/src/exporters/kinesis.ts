@@ -8,8 +8,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { encodeStreamRecord, MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from '../../../../common/stream-record.js';
 import type { KinesisConfig } from '../config.js';
 import { warnOnce } from '../logger.js';
-import { loadAwsDependency, loadAwsModule } from './aws-sdk.js';
-import { waitForRetry } from './backoff.js';
+import { loadAwsDependency, loadAwsModule } from '../../../../common/aws/load-sdk.js';
+import { waitForRetry } from '../../../../common/http/backoff.js';
 import { DELIVERED, type ExportRequest, type ExportResult, type SpanExporter } from './types.js';
 
 const MAX_RECORDS_PER_CALL = 500;

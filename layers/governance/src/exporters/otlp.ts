@@ -6,25 +6,23 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { OtlpConfig } from '../config.js';
-import { SecretFetchError } from '../errors.js';
 import { warnOnce } from '../logger.js';
-import { retryAfterMs, waitForRetry } from './backoff.js';
-import { SecretsManagerApiKey, StaticApiKey, type ApiKeyProvider } from './honeycomb-key.js';
-import { HttpTransport } from './http-transport.js';
+import { HttpTransport, retryAfterMs, waitForRetry } from '../../../../common/http/index.js';
+import { SecretFetchError, SecretsManagerKeys, StaticKeys, type KeySource } from '../../../../common/honeycomb/keys.js';
 import { DELIVERED, type ExportRequest, type ExportResult, type SpanExporter } from './types.js';
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export class OtlpHttpExporter implements SpanExporter {
   private readonly transport: HttpTransport;
-  private readonly key?: ApiKeyProvider;
+  private readonly key?: KeySource;
   private readonly baseHeaders: Record<string, string>;
 
   public constructor(private readonly config: OtlpConfig, region: string | undefined) {
     this.transport = new HttpTransport(config.endpoint);
-    if (config.apiKey) this.key = new StaticApiKey(config.apiKey);
+    if (config.apiKey) this.key = new StaticKeys({ ingestKey: config.apiKey });
     else if (config.apiKeySecret) {
-      this.key = new SecretsManagerApiKey(config.apiKeySecret, config.secretTtlMs, region);
+      this.key = new SecretsManagerKeys(config.apiKeySecret, config.secretTtlMs, region);
       // Prefetch during init, where CPU is boosted and no request waits; a failure is retried at flush.
       this.key.get(new AbortController().signal).catch((error: Error) => warnOnce('secret-prefetch', `prefetching the Honeycomb key failed (${error.message}); will retry at flush`));
     }
@@ -43,7 +41,7 @@ export class OtlpHttpExporter implements SpanExporter {
       let status: number;
       let retryAfter: number | undefined;
       try {
-        const headers = this.key ? { ...this.baseHeaders, 'x-honeycomb-team': await this.key.get(request.signal) } : this.baseHeaders;
+        const headers = this.key ? { ...this.baseHeaders, 'x-honeycomb-team': (await this.key.get(request.signal)).ingestKey } : this.baseHeaders;
         const response = await this.transport.post(body, headers, request.signal);
         status = response.status;
         retryAfter = retryAfterMs(response.headers['retry-after']);

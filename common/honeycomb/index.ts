@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './span-events.js';
+export * from './keys.js';
