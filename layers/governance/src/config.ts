@@ -3,7 +3,7 @@
  * ConfigurationError naming the variable, so a misconfigured function fails at init, not at 3 a.m.
  * Precedence everywhere: wrapper option → environment → default.
  */
-import { ConfigurationError } from './errors.js';
+import { bool, ConfigurationError, int, oneOf, str, url, type Env } from '../../../common/env.js';
 import { GOVERNANCE_FIELDS, RESERVED_FIELD_ROOTS } from './semconv.js';
 import type { ExtractRule, ExtractRules, GovernanceContext, PriceTable } from './types.js';
 
@@ -45,8 +45,6 @@ export interface GovernanceConfig {
   otlp?: OtlpConfig;
 }
 
-type Env = Record<string, string | undefined>;
-
 export const HONEYCOMB_US_TRACES_ENDPOINT = 'https://api.honeycomb.io/v1/traces';
 
 /** Redacted by default: credentials that instrumentations sometimes put on spans. */
@@ -61,49 +59,6 @@ const KNOWN_GOVERNANCE_VARS = new Set([
 ]);
 const CONTEXT_VAR_PREFIX = 'GOVERNANCE_CONTEXT_';
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-
-function str(env: Env, key: string): string | undefined {
-  const value = env[key]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function int(env: Env, key: string, fallback: number, min: number, max: number): number {
-  const raw = str(env, key);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigurationError(key, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigurationError(key, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function bool(env: Env, key: string): boolean {
-  const raw = str(env, key)?.toLowerCase();
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigurationError(key, `must be true or false, got "${raw}"`);
-}
-
-function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], fallback: T): T {
-  const raw = str(env, key);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigurationError(key, `must be one of ${allowed.join(', ')}, got "${raw}"`);
-  }
-  return raw as T;
-}
-
-function url(setting: string, raw: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch (error) {
-    throw new ConfigurationError(setting, `is not a valid URL: "${raw}"`, { cause: error });
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigurationError(setting, `must be an http(s) URL, got "${parsed.protocol}"`);
-  }
-  return parsed;
-}
 
 /** W3C-baggage-style `k=v,k2=v2`, values percent-decoded, as the OTel spec defines for OTEL_*_HEADERS. */
 export function parseKeyValueList(setting: string, raw: string | undefined): Record<string, string> {
