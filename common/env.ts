@@ -56,3 +56,20 @@ export function url(setting: string, raw: string): URL {
   }
   return parsed;
 }
+
+export function float(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) throw new ConfigurationError(key, `must be a number, got "${raw}"`);
+  if (value < min || value > max) throw new ConfigurationError(key, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Rejects variables that start with `prefix` but are not known: a typo fails at init instead of being ignored. */
+export function rejectUnknown(env: Env, prefix: string, known: ReadonlySet<string>, isAllowed: (key: string) => boolean = () => false): void {
+  for (const key of Object.keys(env)) {
+    if (!key.startsWith(prefix) || known.has(key) || isAllowed(key)) continue;
+    throw new ConfigurationError(key, 'is not a known setting (a typo?). See the configuration table in the README');
+  }
+}

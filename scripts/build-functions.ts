@@ -3,16 +3,18 @@
  * AWS SDK left external (the layer and the runtime provide them).
  */
 import { basename, dirname, join } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 export async function bundleFunction(entry: string, outfile: string): Promise<string> {
   await build({
     entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
     mainFields: ['module', 'main'], external: ['lambda-governance', '@aws-sdk/*', '@smithy/*'], logLevel: 'warning',
+    define: { __GOVERNANCE_VERSION__: JSON.stringify(version) },
   });
   return outfile;
 }

@@ -1,9 +1,11 @@
 /** Waits shaped by a deadline: exponential backoff with full jitter, Retry-After honoured, all abortable. */
-const BASE_DELAY_MS = 50;
-const MAX_DELAY_MS = 1_000;
+export interface BackoffPolicy { baseMs: number; maxMs: number }
 
-export function backoffDelay(attempt: number): number {
-  return Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+/** The layer's flush budget is a few seconds at most, so its retries start small. */
+export const FLUSH_BACKOFF: BackoffPolicy = { baseMs: 50, maxMs: 1_000 };
+
+export function backoffDelay(attempt: number, policy: BackoffPolicy = FLUSH_BACKOFF): number {
+  return Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unparseable. */
@@ -35,8 +37,10 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
  * Waits before retry `attempt` if the wait (and a minimal attempt after it) fits before the deadline.
  * Returns false when there is no time left, so the caller hands the data to the carry-over buffer.
  */
-export async function waitForRetry(attempt: number, request: { signal: AbortSignal; deadline: number }, retryAfter?: number): Promise<boolean> {
-  const delay = retryAfter ?? backoffDelay(attempt);
+export async function waitForRetry(
+  attempt: number, request: { signal: AbortSignal; deadline: number }, retryAfter?: number, policy: BackoffPolicy = FLUSH_BACKOFF,
+): Promise<boolean> {
+  const delay = retryAfter ?? backoffDelay(attempt, policy);
   if (Date.now() + delay + 5 >= request.deadline) return false;
   return sleep(delay, request.signal);
 }

@@ -1,2 +1,2 @@
 export { HttpTransport, type HttpResponse } from './transport.js';
-export { backoffDelay, retryAfterMs, sleep, waitForRetry } from './backoff.js';
+export { backoffDelay, FLUSH_BACKOFF, retryAfterMs, sleep, waitForRetry, type BackoffPolicy } from './backoff.js';

@@ -13,13 +13,13 @@ export interface HttpResponse {
 }
 
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export class HttpTransport {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
 
-  public constructor(private readonly url: URL) {
+  /** `maxResponseBytes` bounds what is kept of a response body (a /1/batch answer holds one status per event). */
+  public constructor(private readonly url: URL, private readonly maxResponseBytes = 64 * 1024) {
     const client = url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
     this.agent = new client.Agent({ keepAlive: true, maxSockets: 8, scheduling: 'lifo' });
     this.request = client.request;
@@ -47,7 +47,7 @@ export class HttpTransport {
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+          if (size <= this.maxResponseBytes) chunks.push(chunk);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);

@@ -3,7 +3,7 @@
  * ConfigurationError naming the variable, so a misconfigured function fails at init, not at 3 a.m.
  * Precedence everywhere: wrapper option → environment → default.
  */
-import { bool, ConfigurationError, int, oneOf, str, url, type Env } from '../../../common/env.js';
+import { bool, ConfigurationError, int, oneOf, rejectUnknown, str, url, type Env } from '../../../common/env.js';
 import { GOVERNANCE_FIELDS, RESERVED_FIELD_ROOTS } from './semconv.js';
 import type { ExtractRule, ExtractRules, GovernanceContext, PriceTable } from './types.js';
 
@@ -143,13 +143,6 @@ function readDefaults(env: Env): GovernanceContext {
   return defaults;
 }
 
-function rejectUnknown(env: Env): void {
-  for (const key of Object.keys(env)) {
-    if (!key.startsWith('GOVERNANCE_') || KNOWN_GOVERNANCE_VARS.has(key) || key.startsWith(CONTEXT_VAR_PREFIX)) continue;
-    throw new ConfigurationError(key, 'is not a setting lambda-governance knows (a typo?). See the configuration table in the README');
-  }
-}
-
 function readOtlp(env: Env): OtlpConfig {
   const tracesEndpoint = str(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const baseEndpoint = str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -183,7 +176,7 @@ function readOtlp(env: Env): OtlpConfig {
 }
 
 export function readConfig(env: Env = process.env): GovernanceConfig {
-  rejectUnknown(env);
+  rejectUnknown(env, 'GOVERNANCE_', KNOWN_GOVERNANCE_VARS, (key) => key.startsWith(CONTEXT_VAR_PREFIX));
   const sdkDisabled = bool(env, 'OTEL_SDK_DISABLED');
   const exporter = oneOf(env, 'GOVERNANCE_EXPORTER', ['kinesis', 'otlp'] as const, 'kinesis');
   const serviceName = str(env, 'OTEL_SERVICE_NAME') ?? str(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'unknown_service:lambda';

@@ -19,7 +19,7 @@ import { SpanBuffer } from './span-buffer.js';
 import { describeEvent, extractContext, type TriggerInfo } from './trigger.js';
 import { createExporter } from './exporters/index.js';
 import type { ExtractRules, GovernanceContext, TelemetryStats } from './types.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../../../common/version.js';
 
 export interface Invocation {
   readonly runtime: GovernanceRuntime;

@@ -1,0 +1,68 @@
+/**
+ * The aggregator's settings, read once at init. A wrong value throws a ConfigurationError naming the variable;
+ * an unknown AGGREGATOR_* variable is rejected as a likely typo.
+ */
+import { ConfigurationError, float, int, rejectUnknown, str, url, type Env } from '../../common/env.js';
+import { US_API_HOST } from '../../common/honeycomb/types.js';
+
+export interface AggregatorConfig {
+  /** Exactly one of apiKey / secretId. */
+  apiKey?: string;
+  secretId?: string;
+  secretTtlMs: number;
+  apiHost: URL;
+  dataset: string;
+  deadLetterQueueUrl: string;
+  region?: string;
+  /** 1 keeps every span; N keeps one trace in N (errors, blocked policies and costly calls always kept). */
+  sampleRate: number;
+  /** Spans costing at least this many USD are always kept. */
+  keepCostUsd: number;
+  /** Time kept back from the invocation's deadline to report the partial batch response. */
+  deadlineMarginMs: number;
+  /** Deadline of a single Honeycomb request. */
+  requestTimeoutMs: number;
+  /** Honeycomb batches in flight at once. */
+  concurrency: number;
+  /** Events per /1/batch request (the body is also kept under 5,000,000 bytes). */
+  maxBatchEvents: number;
+}
+
+const KNOWN = new Set([
+  'AGGREGATOR_DEAD_LETTER_QUEUE_URL', 'AGGREGATOR_SAMPLE_RATE', 'AGGREGATOR_KEEP_COST_USD', 'AGGREGATOR_DEADLINE_MARGIN_MS',
+  'AGGREGATOR_REQUEST_TIMEOUT_MS', 'AGGREGATOR_CONCURRENCY', 'AGGREGATOR_MAX_BATCH_EVENTS', 'AGGREGATOR_SECRET_TTL_SECONDS',
+]);
+
+/** Honeycomb dataset names are 1–255 characters; a slash cannot be sent in the path. */
+function dataset(env: Env): string {
+  const name = str(env, 'HONEYCOMB_DATASET') ?? 'genops-ai';
+  if (name.length > 255 || name.includes('/')) throw new ConfigurationError('HONEYCOMB_DATASET', `must be 1-255 characters without "/", got "${name}"`);
+  return name;
+}
+
+export function readAggregatorConfig(env: Env): AggregatorConfig {
+  rejectUnknown(env, 'AGGREGATOR_', KNOWN);
+  const apiKey = str(env, 'HONEYCOMB_API_KEY');
+  const secretId = str(env, 'HONEYCOMB_SECRET');
+  if (apiKey && secretId) throw new ConfigurationError('HONEYCOMB_API_KEY', 'set either HONEYCOMB_API_KEY or HONEYCOMB_SECRET, not both');
+  if (!apiKey && !secretId) throw new ConfigurationError('HONEYCOMB_SECRET', 'is required (the Secrets Manager secret holding the Honeycomb keys), or set HONEYCOMB_API_KEY');
+  const deadLetterQueueUrl = str(env, 'AGGREGATOR_DEAD_LETTER_QUEUE_URL');
+  if (!deadLetterQueueUrl) throw new ConfigurationError('AGGREGATOR_DEAD_LETTER_QUEUE_URL', 'is required: records that can never be delivered go there');
+  url('AGGREGATOR_DEAD_LETTER_QUEUE_URL', deadLetterQueueUrl);
+  const region = str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
+  return {
+    ...(apiKey && { apiKey }),
+    ...(secretId && { secretId }),
+    secretTtlMs: int(env, 'AGGREGATOR_SECRET_TTL_SECONDS', 300, 0, 86_400) * 1000,
+    apiHost: url('HONEYCOMB_API_HOST', str(env, 'HONEYCOMB_API_HOST') ?? US_API_HOST),
+    dataset: dataset(env),
+    deadLetterQueueUrl,
+    ...(region && { region }),
+    sampleRate: int(env, 'AGGREGATOR_SAMPLE_RATE', 1, 1, 1_000_000),
+    keepCostUsd: float(env, 'AGGREGATOR_KEEP_COST_USD', 0.05, 0, 1_000_000),
+    deadlineMarginMs: int(env, 'AGGREGATOR_DEADLINE_MARGIN_MS', 1_000, 0, 60_000),
+    requestTimeoutMs: int(env, 'AGGREGATOR_REQUEST_TIMEOUT_MS', 10_000, 100, 900_000),
+    concurrency: int(env, 'AGGREGATOR_CONCURRENCY', 4, 1, 64),
+    maxBatchEvents: int(env, 'AGGREGATOR_MAX_BATCH_EVENTS', 2_000, 1, 100_000),
+  };
+}
