@@ -1,0 +1,132 @@
+/**
+ * A local stand-in for Honeycomb's API, faithful to reference/honeycomb-api.md where it matters to a client:
+ * keys and /1/auth, the batch and single events endpoints, markers, OTLP/HTTP traces, Honeycomb's status codes
+ * and error texts, and faults a test can switch on. Tests drive and inspect it from TypeScript; a local run
+ * can inspect it over HTTP under /__standin/. Config APIs (datasets, derived columns, triggers, SLOs, boards,
+ * queries) are not served yet; each would be one more route file added to ROUTES.
+ */
+import { authRoutes, KeyRing, scopeOf, type KeyRecord, type KeySpec } from './auth.js';
+import { batchRoutes } from './batch.js';
+import { ALL_DATASETS, datasetSlug, isDatasetName } from './dataset-names.js';
+import { FaultList, type FaultRule, type InjectedFault } from './faults.js';
+import type { Route, RouteContext } from './http.js';
+import { inspectionRoutes } from './inspect.js';
+import { markerRoutes } from './markers.js';
+import { otlpRoutes } from './otlp.js';
+import { StandInServer } from './server.js';
+import { Store, type Dataset, type RecordedRequest, type StoredEvent, type StoredMarker } from './store.js';
+
+export { isClassicKey, DEFAULT_ENVIRONMENT, DEFAULT_TEAM } from './auth.js';
+export type { KeyRecord, KeySpec, KeyType, NameAndSlug, Permissions } from './auth.js';
+export { datasetSlug, ALL_DATASETS } from './dataset-names.js';
+export type { Fault, FaultKind, FaultRule, InjectedFault, PerEventFault, StatusFault } from './faults.js';
+export { HONEYCOMB_ERRORS } from './http.js';
+export type { Dataset, Marker, RecordedRequest, StoredEvent, StoredMarker } from './store.js';
+
+const ROUTES: Route[] = [...authRoutes, ...batchRoutes, ...markerRoutes, ...otlpRoutes];
+
+export interface StandInOptions {
+  /** Keys besides the default ingest and configuration keys. */
+  keys?: KeySpec[];
+  /** Milliseconds since the epoch; drives receive times, default event times and marker times. */
+  clock?: () => number;
+  /** Cap on a decompressed /1/batch body (default 5,000,000 bytes). */
+  maxBatchBytes?: number;
+  /** What a key without the needed permission gets (default 401; the real code is unconfirmed). */
+  permissionDeniedStatus?: 401 | 403;
+}
+
+export class HoneycombStandIn {
+  /** An Environment ingest key (hcxik_…) that may create datasets. */
+  public readonly ingestKey: string;
+  /** An Environment configuration key (hcxlk_…) with every permission. */
+  public readonly configKey: string;
+  private readonly store = new Store();
+  private readonly keyRing = new KeyRing();
+  private readonly faultList = new FaultList();
+  private readonly context: RouteContext;
+  private readonly server: StandInServer;
+
+  private constructor(options: StandInOptions) {
+    this.context = {
+      store: this.store, keys: this.keyRing, clock: options.clock ?? Date.now,
+      maxBatchBytes: options.maxBatchBytes ?? 5_000_000, permissionDeniedStatus: options.permissionDeniedStatus ?? 401,
+    };
+    this.ingestKey = this.keyRing.add({ type: 'ingest' }).key;
+    this.configKey = this.keyRing.add({ type: 'configuration' }).key;
+    for (const spec of options.keys ?? []) this.keyRing.add(spec);
+    this.server = new StandInServer(this.context, this.faultList, ROUTES, inspectionRoutes(() => this.reset()));
+  }
+
+  public static async start(options: StandInOptions = {}): Promise<HoneycombStandIn> {
+    const standIn = new HoneycombStandIn(options);
+    await standIn.server.listen();
+    return standIn;
+  }
+
+  public get url(): string {
+    return this.server.url;
+  }
+
+  public addKey(spec: KeySpec): KeyRecord {
+    return this.keyRing.add(spec);
+  }
+
+  public key(value: string): KeyRecord | undefined {
+    return this.keyRing.find(value);
+  }
+
+  /** Creates a dataset in the environment of `key` (default: the ingest key's), as if an event had named it. */
+  public addDataset(name: string, key: string = this.ingestKey): Dataset {
+    const record = this.keyRing.find(key);
+    if (!record) throw new Error('addDataset: unknown key');
+    if (!isDatasetName(name)) throw new Error(`addDataset: ${JSON.stringify(name)} cannot name a dataset`);
+    return this.store.ensureDataset(scopeOf(record), record.environment.slug, name, datasetSlug(name), new Date(this.context.clock()));
+  }
+
+  public datasets(): Dataset[] {
+    return this.store.datasets;
+  }
+
+  /** Accepted events, in arrival order; `dataset` matches by slug, so any casing works. */
+  public events(dataset?: string): StoredEvent[] {
+    const slug = dataset === undefined ? undefined : datasetSlug(dataset);
+    return this.store.events.filter((e) => slug === undefined || e.dataset === slug);
+  }
+
+  /** Current markers; `dataset` matches by slug, or pass __all__ for environment-wide ones. */
+  public markers(dataset?: string): StoredMarker[] {
+    const slug = dataset === undefined || dataset === ALL_DATASETS ? dataset : datasetSlug(dataset);
+    return this.store.markers.filter((m) => slug === undefined || m.dataset === slug);
+  }
+
+  /** Every request but the /__standin/ ones, with raw headers and the status it got. */
+  public get requests(): readonly RecordedRequest[] {
+    return this.store.requests;
+  }
+
+  /** Adds faults after any already injected; returns them so a test can read how many requests each took. */
+  public injectFaults(rules: FaultRule[]): InjectedFault[] {
+    return this.faultList.add(rules);
+  }
+
+  public clearFaults(): void {
+    this.faultList.clear();
+  }
+
+  public get faults(): readonly InjectedFault[] {
+    return this.faultList.all;
+  }
+
+  /** Back to just-started: no datasets, events, markers, requests or faults; held answers dropped. Keys stay. */
+  public reset(): void {
+    this.server.release();
+    this.faultList.clear();
+    this.store.clear();
+  }
+
+  /** Closes every connection (hung ones included) and cancels delayed answers. */
+  public async stop(): Promise<void> {
+    await this.server.close();
+  }
+}
