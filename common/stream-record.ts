@@ -64,6 +64,9 @@ export function decodeStreamRecord(record: Uint8Array): Uint8Array {
   try {
     return zlib().gunzipSync(payload, { maxOutputLength: MAX_DECODED_PAYLOAD_BYTES });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new StreamRecordError(`record payload decompresses to more than ${MAX_DECODED_PAYLOAD_BYTES} bytes`, { cause: error });
+    }
     throw new StreamRecordError('record payload is not valid gzip', { cause: error });
   }
 }

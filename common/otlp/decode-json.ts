@@ -24,8 +24,14 @@ function attributes(list: unknown): Attributes {
   return out;
 }
 
-function nanos(v: unknown): number {
-  return typeof v === 'string' || typeof v === 'number' ? Number(v) : 0;
+/** The largest fixed64, as protobuf carries times: anything else (NaN, negative, 1e40) is no time and would throw later. */
+const MAX_UNIX_NANO = 18_446_744_073_709_551_615;
+
+function nanos(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > MAX_UNIX_NANO) throw new OtlpDecodeError(`${what} is not a time in nanoseconds: ${JSON.stringify(v)}`);
+  return n;
 }
 
 function span(s: Json): OtlpSpan {
@@ -42,10 +48,10 @@ function span(s: Json): OtlpSpan {
     traceState: String(s.traceState ?? ''),
     name: String(s.name ?? ''),
     kind: Number(s.kind ?? 0),
-    startTimeUnixNano: nanos(s.startTimeUnixNano),
-    endTimeUnixNano: nanos(s.endTimeUnixNano),
+    startTimeUnixNano: nanos(s.startTimeUnixNano, `span "${String(s.name)}" startTimeUnixNano`),
+    endTimeUnixNano: nanos(s.endTimeUnixNano, `span "${String(s.name)}" endTimeUnixNano`),
     attributes: attributes(s.attributes),
-    events: ((s.events as Json[]) ?? []).map((e) => ({ timeUnixNano: nanos(e.timeUnixNano), name: String(e.name ?? ''), attributes: attributes(e.attributes) })),
+    events: ((s.events as Json[]) ?? []).map((e) => ({ timeUnixNano: nanos(e.timeUnixNano, `event "${String(e.name)}" of span "${String(s.name)}" timeUnixNano`), name: String(e.name ?? ''), attributes: attributes(e.attributes) })),
     links: ((s.links as Json[]) ?? []).map((l) => ({ traceId: String(l.traceId ?? ''), spanId: String(l.spanId ?? ''), attributes: attributes(l.attributes) })),
     status: { code: Number(status.code ?? 0), message: String(status.message ?? '') },
   };

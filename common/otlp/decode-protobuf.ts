@@ -6,8 +6,6 @@
 import type { AttributeValue, Attributes, OtlpLink, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan, OtlpSpanEvent } from './types.js';
 import { OtlpDecodeError } from './types.js';
 
-const utf8 = new TextDecoder('utf-8');
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const TWO_32 = 4_294_967_296;
 
 const WIRE_VARINT = 0;
@@ -18,9 +16,9 @@ const WIRE_FIXED32 = 5;
 class Reader {
   public pos: number;
   public constructor(
-    private readonly buf: Uint8Array,
+    private readonly buf: Buffer,
     start: number,
-    public readonly end: number,
+    public end: number,
   ) {
     this.pos = start;
   }
@@ -77,7 +75,7 @@ class Reader {
 
   public double(): number {
     this.need(8);
-    const value = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    const value = this.buf.readDoubleLE(this.pos);
     this.pos += 8;
     return value;
   }
@@ -90,15 +88,38 @@ class Reader {
     return out;
   }
 
+  /** Invalid UTF-8 becomes U+FFFD, as TextDecoder does; Buffer's native slice avoids a view per string. */
   public string(): string {
-    return utf8.decode(this.bytes());
+    const length = this.varint();
+    this.need(length);
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.toString('utf8', start, this.pos);
   }
 
   public hex(): string {
-    const bytes = this.bytes();
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
-    return out;
+    const length = this.varint();
+    this.need(length);
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.toString('hex', start, this.pos);
+  }
+
+  /**
+   * Narrows this reader to the next length-delimited field and returns the previous end for leave():
+   * the hot path (attributes) reads nested messages without allocating a Reader for each.
+   */
+  public enter(): number {
+    const length = this.varint();
+    this.need(length);
+    const outer = this.end;
+    this.end = this.pos + length;
+    return outer;
+  }
+
+  public leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
   }
 
   public sub(): Reader {
@@ -148,7 +169,7 @@ function readAnyValue(r: Reader): AttributeValue {
         const values: AttributeValue[] = [];
         while (!arr.done) {
           const t = arr.varint();
-          if (t >>> 3 === 1) { expectWire(t & 7, WIRE_LEN, 'ArrayValue.values'); values.push(readAnyValue(arr.sub())); }
+          if (t >>> 3 === 1) { expectWire(t & 7, WIRE_LEN, 'ArrayValue.values'); values.push(readNestedAnyValue(arr)); }
           else arr.skip(t & 7);
         }
         value = values;
@@ -160,7 +181,7 @@ function readAnyValue(r: Reader): AttributeValue {
         const kv: Attributes = {};
         while (!list.done) {
           const t = list.varint();
-          if (t >>> 3 === 1) { expectWire(t & 7, WIRE_LEN, 'KeyValueList.values'); readKeyValue(list.sub(), kv); }
+          if (t >>> 3 === 1) { expectWire(t & 7, WIRE_LEN, 'KeyValueList.values'); readNestedKeyValue(list, kv); }
           else list.skip(t & 7);
         }
         value = kv;
@@ -173,16 +194,26 @@ function readAnyValue(r: Reader): AttributeValue {
   return value;
 }
 
-function readKeyValue(r: Reader, into: Attributes): void {
+function readNestedAnyValue(r: Reader): AttributeValue {
+  const outer = r.enter();
+  const value = readAnyValue(r);
+  r.leave(outer);
+  return value;
+}
+
+/** Reads the KeyValue message that follows in `r` into `into`. */
+function readNestedKeyValue(r: Reader, into: Attributes): void {
+  const outer = r.enter();
   let key = '';
   let value: AttributeValue = null;
   while (!r.done) {
     const tag = r.varint();
     const field = tag >>> 3;
     if (field === 1) { expectWire(tag & 7, WIRE_LEN, 'KeyValue.key'); key = r.string(); }
-    else if (field === 2) { expectWire(tag & 7, WIRE_LEN, 'KeyValue.value'); value = readAnyValue(r.sub()); }
+    else if (field === 2) { expectWire(tag & 7, WIRE_LEN, 'KeyValue.value'); value = readNestedAnyValue(r); }
     else r.skip(tag & 7);
   }
+  r.leave(outer);
   into[key] = value;
 }
 
@@ -190,7 +221,7 @@ function readAttributesOnly(r: Reader, attributesField: number): Attributes {
   const attributes: Attributes = {};
   while (!r.done) {
     const tag = r.varint();
-    if (tag >>> 3 === attributesField) { expectWire(tag & 7, WIRE_LEN, 'attributes'); readKeyValue(r.sub(), attributes); }
+    if (tag >>> 3 === attributesField) { expectWire(tag & 7, WIRE_LEN, 'attributes'); readNestedKeyValue(r, attributes); }
     else r.skip(tag & 7);
   }
   return attributes;
@@ -203,7 +234,7 @@ function readEvent(r: Reader): OtlpSpanEvent {
     switch (tag >>> 3) {
       case 1: expectWire(tag & 7, WIRE_FIXED64, 'Event.time_unix_nano'); event.timeUnixNano = r.fixed64(); break;
       case 2: expectWire(tag & 7, WIRE_LEN, 'Event.name'); event.name = r.string(); break;
-      case 3: expectWire(tag & 7, WIRE_LEN, 'Event.attributes'); readKeyValue(r.sub(), event.attributes); break;
+      case 3: expectWire(tag & 7, WIRE_LEN, 'Event.attributes'); readNestedKeyValue(r, event.attributes); break;
       default: r.skip(tag & 7);
     }
   }
@@ -217,7 +248,7 @@ function readLink(r: Reader): OtlpLink {
     switch (tag >>> 3) {
       case 1: expectWire(tag & 7, WIRE_LEN, 'Link.trace_id'); link.traceId = r.hex(); break;
       case 2: expectWire(tag & 7, WIRE_LEN, 'Link.span_id'); link.spanId = r.hex(); break;
-      case 4: expectWire(tag & 7, WIRE_LEN, 'Link.attributes'); readKeyValue(r.sub(), link.attributes); break;
+      case 4: expectWire(tag & 7, WIRE_LEN, 'Link.attributes'); readNestedKeyValue(r, link.attributes); break;
       default: r.skip(tag & 7);
     }
   }
@@ -242,7 +273,7 @@ function readSpan(r: Reader): OtlpSpan {
       case 6: expectWire(wire, WIRE_VARINT, 'Span.kind'); span.kind = r.varint(); break;
       case 7: expectWire(wire, WIRE_FIXED64, 'Span.start_time_unix_nano'); span.startTimeUnixNano = r.fixed64(); break;
       case 8: expectWire(wire, WIRE_FIXED64, 'Span.end_time_unix_nano'); span.endTimeUnixNano = r.fixed64(); break;
-      case 9: expectWire(wire, WIRE_LEN, 'Span.attributes'); readKeyValue(r.sub(), span.attributes); break;
+      case 9: expectWire(wire, WIRE_LEN, 'Span.attributes'); readNestedKeyValue(r, span.attributes); break;
       case 11: expectWire(wire, WIRE_LEN, 'Span.events'); span.events.push(readEvent(r.sub())); break;
       case 13: expectWire(wire, WIRE_LEN, 'Span.links'); span.links.push(readLink(r.sub())); break;
       case 15: {
@@ -288,7 +319,9 @@ function readScopeSpans(r: Reader): OtlpScopeSpans {
 }
 
 /** Decodes an ExportTraceServiceRequest. Throws OtlpDecodeError on malformed input. */
-export function decodeTraceRequestProtobuf(buf: Uint8Array): OtlpResourceSpans[] {
+export function decodeTraceRequestProtobuf(bytes: Uint8Array): OtlpResourceSpans[] {
+  // A Buffer view of the same memory (no copy): its native UTF-8 and hex slicing are the fastest string paths.
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const root = new Reader(buf, 0, buf.length);
   const out: OtlpResourceSpans[] = [];
   while (!root.done) {

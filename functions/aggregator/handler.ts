@@ -13,14 +13,13 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { SecretsManagerKeys, StaticKeys, type KeySource } from '../../common/honeycomb/keys.js';
 import { VERSION } from '../../common/version.js';
 import type { AggregatorConfig } from './config.js';
-import { convertRecords, type RecordRequests } from './convert.js';
 import { DeadLetterQueue, type DeadLetter, type RecordSource } from './dead-letter.js';
 import { deliver, type DeliveryOptions, type DeliveryResult } from './delivery.js';
 import { HoneycombBatchClient } from './honeycomb-client.js';
 import { isOversize, toOutgoing, type Outgoing } from './outgoing.js';
-import { decodeRecord } from './records.js';
 import { buildRollups } from './rollup.js';
 import { Sampler } from './sampling.js';
+import { transformRecords } from './transform.js';
 
 /** Time kept for the roll-up request after the span events: at most this, or a quarter of the window. */
 const ROLLUP_RESERVE_MS = 2_000;
@@ -71,17 +70,9 @@ export function createAggregator(config: AggregatorConfig): AggregatorHandler {
       letters.push({ record, source: sourceOf(records[record]!), ...fields });
     };
 
-    // 1. decode
-    const decoded: RecordRequests[] = [];
-    records.forEach((record, index) => {
-      const data = Buffer.from(record.kinesis.data, 'base64');
-      const result = decodeRecord(data);
-      for (const r of result.rejections) letter(index, { code: r.code, reason: r.reason, ...(r.line !== undefined ? { line: r.line } : { data }) });
-      if (result.requests.length > 0) decoded.push({ record: index, requests: result.requests });
-    });
-
-    // 2. convert and sample
-    const converted = convertRecords(decoded, sampler);
+    // 1-2. decode, convert and sample
+    const { converted, rejected } = transformRecords(records, sampler);
+    for (const { record, rejection: r, data } of rejected) letter(record, { code: r.code, reason: r.reason, ...(r.line !== undefined ? { line: r.line } : { data }) });
     for (const o of converted.oversize) letter(o.record, { code: o.code, reason: o.reason, event: o.event, dataset: config.dataset });
 
     // 3. span events

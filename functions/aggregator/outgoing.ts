@@ -34,6 +34,12 @@ export function toOutgoing(event: BatchEvent, record: number): Outgoing | Oversi
   return { record, json, bytes };
 }
 
+/** An event already serialized by the JSON sink; `fields` may overcount (a name in both resource and span). */
+export function jsonOutgoing(json: string, record: number): Outgoing | undefined {
+  const bytes = Buffer.byteLength(json, 'utf8');
+  return bytes < HONEYCOMB_LIMITS.maxEventBytes ? { record, json, bytes } : undefined;
+}
+
 export function isOversize(value: Outgoing | OversizeEvent): value is OversizeEvent {
   return 'code' in value;
 }

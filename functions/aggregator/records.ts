@@ -55,7 +55,10 @@ function decodeLogsEnvelope(data: Uint8Array): DecodedRecord {
   try {
     envelope = JSON.parse(gunzipSync(data, { maxOutputLength: MAX_DECODED_PAYLOAD_BYTES }).toString('utf8')) as LogsEnvelope;
   } catch (error) {
-    return { requests: [], rejections: [{ code: 'undecodable-record', reason: `gzip record is not a CloudWatch Logs envelope: ${message(error)}` }], ignoredLines: 0 };
+    const reason = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? `gzip record decompresses to more than ${MAX_DECODED_PAYLOAD_BYTES} bytes`
+      : `gzip record is not a CloudWatch Logs envelope: ${message(error)}`;
+    return { requests: [], rejections: [{ code: 'undecodable-record', reason }], ignoredLines: 0 };
   }
   const out: DecodedRecord = { requests: [], rejections: [], ignoredLines: 0 };
   // CloudWatch Logs sends a CONTROL_MESSAGE to check the destination is reachable: nothing to deliver.
