@@ -30,6 +30,15 @@ export async function buildSamples(): Promise<Record<string, string>> {
   return out;
 }
 
+/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), e.g. the aggregator. */
+export async function buildPipelineFunctions(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of ['aggregator']) {
+    out[name] = await bundleFunction(join(root, 'functions', name, 'index.ts'), join(root, 'dist', 'functions', name, 'index.cjs'));
+  }
+  return out;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(await buildSamples());
+  console.log({ ...(await buildSamples()), ...(await buildPipelineFunctions()) });
 }
