@@ -13,7 +13,7 @@
 import { HONEYCOMB_LIMITS } from '../../common/honeycomb/index.js';
 import { waitForRetry, type BackoffPolicy } from '../../common/http/index.js';
 import { HoneycombRejectedError } from './errors.js';
-import { HoneycombBatchClient } from './honeycomb-client.js';
+import { HoneycombBatchClient, type BatchOutcome } from './honeycomb-client.js';
 import type { Outgoing } from './outgoing.js';
 
 /** libhoney and Refinery wait 1 s on a 429 without Retry-After; we start lower and grow, inside the deadline. */
@@ -82,6 +82,26 @@ class DeliveryRun {
     this.result.firstFailedRecord = Math.min(this.result.firstFailedRecord, pending[0]!.record);
   }
 
+  /**
+   * One request, aborted after `timeoutMs` or when the delivery is aborted. Not AbortSignal.any() with
+   * AbortSignal.timeout(): Node may garbage-collect a timeout signal that only a composite signal refers to, and
+   * then the composite never aborts (nodejs/node#57736, seen on 20.20) and a hung request hangs the invocation.
+   * Here the timer holds the controller, so the abort always fires.
+   */
+  private async attempt(pending: readonly Outgoing[], timeoutMs: number): Promise<BatchOutcome> {
+    const request = new AbortController();
+    const timer = setTimeout(() => request.abort(), timeoutMs);
+    const abort = (): void => request.abort();
+    this.aborted.signal.addEventListener('abort', abort, { once: true });
+    try {
+      const body = await HoneycombBatchClient.compress(batchBody(pending));
+      return await this.client.send(body, pending.length, request.signal);
+    } finally {
+      clearTimeout(timer);
+      this.aborted.signal.removeEventListener('abort', abort);
+    }
+  }
+
   private async sendBatch(batch: Outgoing[]): Promise<void> {
     let pending = batch;
     for (let attempt = 0; pending.length > 0 && this.fatal === undefined; attempt++) {
@@ -89,9 +109,7 @@ class DeliveryRun {
       if (pending[0]!.record >= this.result.firstFailedRecord) return;
       const remaining = this.options.deadline - Date.now();
       if (remaining <= 0) return this.giveUp(pending);
-      const signal = AbortSignal.any([this.aborted.signal, AbortSignal.timeout(Math.min(this.options.requestTimeoutMs, remaining))]);
-      const body = await HoneycombBatchClient.compress(batchBody(pending));
-      const outcome = await this.client.send(body, pending.length, signal);
+      const outcome = await this.attempt(pending, Math.min(this.options.requestTimeoutMs, remaining));
       this.result.requests++;
       let retryAfter: number | undefined;
       switch (outcome.kind) {
