@@ -16,16 +16,22 @@ export function spanKindName(kind: number): string {
   return SPAN_KINDS[kind] ?? 'unspecified';
 }
 
+let lastSecond = Number.NaN;
+let lastSecondPrefix = '';
+
 /**
  * RFC3339 with microseconds from epoch nanoseconds. The float holds them only to within ±128 ns, so round to
  * the microsecond: truncating printed an exact .002 as .001999.
  */
 export function rfc3339FromNanos(unixNano: number): string {
   const totalMicros = Math.round(unixNano / 1e3);
-  const ms = Math.floor(totalMicros / 1e3);
-  const micros = totalMicros - ms * 1e3;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+  const second = Math.floor(totalMicros / 1e6);
+  // Spans of a batch mostly share their second: its "YYYY-MM-DDTHH:MM:SS." is formatted once.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${lastSecondPrefix}${String(totalMicros - second * 1e6).padStart(6, '0')}Z`;
 }
 
 /** Where a mapping writes its fields: an object (ObjectSink) or JSON text directly (the aggregator's hot path). */
