@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { packBatches } from '../../common/batches.js';
 import type { BatchEvent } from '../../common/honeycomb/index.js';
 
 export const DEAD_LETTER_VERSION = 1;
@@ -70,7 +71,7 @@ export class DeadLetterQueue {
   public async send(letters: readonly DeadLetter[], signal: AbortSignal): Promise<number[]> {
     const failed: number[] = [];
     const entries = letters.map((letter, i) => ({ letter, entry: this.entry(letter, i) }));
-    for (const batch of this.batches(entries)) {
+    for (const batch of packBatches(entries, (e) => Buffer.byteLength(e.entry.MessageBody!) + 64, MAX_BATCH_ENTRIES, MAX_BATCH_BYTES)) {
       try {
         const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((b) => b.entry) }), { abortSignal: signal });
         const failedIds = new Set((out.Failed ?? []).map((f) => f.Id));
@@ -87,21 +88,5 @@ export class DeadLetterQueue {
       Id: `m${index}`, MessageBody: deadLetterBody(letter),
       MessageAttributes: { code: { DataType: 'String', StringValue: letter.code } },
     };
-  }
-
-  private *batches<T extends { entry: SendMessageBatchRequestEntry }>(entries: T[]): Generator<T[]> {
-    let batch: T[] = [];
-    let bytes = 0;
-    for (const e of entries) {
-      const size = Buffer.byteLength(e.entry.MessageBody!) + 64;
-      if (batch.length > 0 && (batch.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
-        yield batch;
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(e);
-      bytes += size;
-    }
-    if (batch.length > 0) yield batch;
   }
 }

@@ -10,6 +10,7 @@
  * are not started (they would be sent twice for nothing); batches already in flight are the bounded source
  * of duplicates documented in docs/aggregator.md.
  */
+import { packBatches } from '../../common/batches.js';
 import { HONEYCOMB_LIMITS } from '../../common/honeycomb/index.js';
 import { waitForRetry, type BackoffPolicy } from '../../common/http/index.js';
 import { HoneycombRejectedError } from './errors.js';
@@ -41,22 +42,12 @@ export interface DeliveryResult {
   retries: number;
 }
 
-/** Splits events, in order, into batches under the count and body-size limits. */
+/**
+ * Splits events, in order, into batches under the count and body-size limits. A body is "[" + events joined
+ * by "," + "]": each event costs its bytes plus one separator, and the brackets take the one left over.
+ */
 export function splitBatches(events: readonly Outgoing[], maxEvents: number, maxBytes: number): Outgoing[][] {
-  const batches: Outgoing[][] = [];
-  let current: Outgoing[] = [];
-  let bytes = 2;
-  for (const event of events) {
-    if (current.length > 0 && (current.length >= maxEvents || bytes + 1 + event.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 2;
-    }
-    current.push(event);
-    bytes += event.bytes + (current.length > 1 ? 1 : 0);
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return packBatches(events, (event) => event.bytes + 1, maxEvents, maxBytes - 1);
 }
 
 export function batchBody(events: readonly Outgoing[]): string {

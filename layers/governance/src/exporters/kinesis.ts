@@ -9,6 +9,7 @@ import { encodeStreamRecord, MAX_RECORD_BYTES, RECORD_HEADER_BYTES } from '../..
 import type { KinesisConfig } from '../config.js';
 import { warnOnce } from '../logger.js';
 import { loadAwsDependency, loadAwsModule } from '../../../../common/aws/load-sdk.js';
+import { packBatches } from '../../../../common/batches.js';
 import { waitForRetry } from '../../../../common/http/backoff.js';
 import { DELIVERED, type ExportRequest, type ExportResult, type SpanExporter } from './types.js';
 
@@ -47,7 +48,7 @@ export class KinesisExporter implements SpanExporter {
     let pending = entries;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const failed: Entry[] = [];
-      for (const batch of batches(pending)) {
+      for (const batch of packBatches(pending, (e) => e.data.length + e.partitionKey.length, MAX_RECORDS_PER_CALL, MAX_BYTES_PER_CALL)) {
         try {
           const out = await this.client.send(new this.sdk.PutRecordsCommand({
             StreamName: this.config.streamName,
@@ -76,22 +77,6 @@ function spansOf(entries: Entry[]): ReadableSpan[] {
 /** Entries of `pending` from `batch` on (the batch in flight and every one not yet sent). */
 function remaining(pending: Entry[], batch: Entry[]): Entry[] {
   return pending.slice(pending.indexOf(batch[0]!));
-}
-
-function* batches(entries: Entry[]): Generator<Entry[]> {
-  let batch: Entry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = entry.data.length + entry.partitionKey.length;
-    if (batch.length === MAX_RECORDS_PER_CALL || (batch.length > 0 && bytes + size > MAX_BYTES_PER_CALL)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(entry);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }
 
 /** Serializes spans into records under the size limit, halving the span list until each part fits. */
