@@ -12,7 +12,7 @@ const STATUS_ERROR = 2;
 /** husky flattens nested key-value lists to this depth; deeper values become JSON strings. */
 const MAX_FLATTEN_DEPTH = 5;
 
-export function spanKindName(kind: number): string {
+function spanKindName(kind: number): string {
   return SPAN_KINDS[kind] ?? 'unspecified';
 }
 

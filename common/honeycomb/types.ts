@@ -29,5 +29,5 @@ export const HONEYCOMB_LIMITS = {
   maxStringBytes: 65_535,
 } as const;
 
+/** The default API host; the EU one is https://api.eu1.honeycomb.io. */
 export const US_API_HOST = 'https://api.honeycomb.io';
-export const EU_API_HOST = 'https://api.eu1.honeycomb.io';

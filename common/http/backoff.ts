@@ -2,9 +2,9 @@
 export interface BackoffPolicy { baseMs: number; maxMs: number }
 
 /** The layer's flush budget is a few seconds at most, so its retries start small. */
-export const FLUSH_BACKOFF: BackoffPolicy = { baseMs: 50, maxMs: 1_000 };
+const FLUSH_BACKOFF: BackoffPolicy = { baseMs: 50, maxMs: 1_000 };
 
-export function backoffDelay(attempt: number, policy: BackoffPolicy = FLUSH_BACKOFF): number {
+function backoffDelay(attempt: number, policy: BackoffPolicy = FLUSH_BACKOFF): number {
   return Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
 }
 
@@ -18,7 +18,7 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
 }
 
 /** Sleeps `ms` unless the signal aborts first; resolves false when aborted. Leaves no timer behind. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = (): void => {

@@ -1,2 +1,2 @@
-export { HttpTransport, type HttpResponse } from './transport.js';
-export { backoffDelay, FLUSH_BACKOFF, retryAfterMs, sleep, waitForRetry, type BackoffPolicy } from './backoff.js';
+export { HttpTransport } from './transport.js';
+export { retryAfterMs, waitForRetry, type BackoffPolicy } from './backoff.js';

@@ -8,7 +8,7 @@ import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry }
 import { packBatches } from '../../common/batches.js';
 import type { BatchEvent } from '../../common/honeycomb/index.js';
 
-export const DEAD_LETTER_VERSION = 1;
+const DEAD_LETTER_VERSION = 1;
 /** SQS takes messages and batches of up to 1 MiB; keep room for attributes. */
 const MAX_MESSAGE_BYTES = 1_000_000;
 const MAX_BATCH_ENTRIES = 10;

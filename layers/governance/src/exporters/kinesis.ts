@@ -10,7 +10,7 @@ import type { KinesisConfig } from '../config.js';
 import { warnOnce } from '../logger.js';
 import { loadAwsDependency, loadAwsModule } from '../../../../common/aws/load-sdk.js';
 import { packBatches } from '../../../../common/batches.js';
-import { waitForRetry } from '../../../../common/http/backoff.js';
+import { waitForRetry } from '../../../../common/http/index.js';
 import { DELIVERED, type ExportRequest, type ExportResult, type SpanExporter } from './types.js';
 
 const MAX_RECORDS_PER_CALL = 500;
