@@ -3,6 +3,7 @@
  * an unknown AGGREGATOR_* variable is rejected as a likely typo.
  */
 import { ConfigurationError, float, int, rejectUnknown, str, url, type Env } from '../../common/env.js';
+import { readBudgets, type BudgetDefinition } from '../../common/budgets/index.js';
 import { US_API_HOST } from '../../common/honeycomb/types.js';
 
 export interface AggregatorConfig {
@@ -26,12 +27,37 @@ export interface AggregatorConfig {
   concurrency: number;
   /** Events per /1/batch request (the body is also kept under 5,000,000 bytes). */
   maxBatchEvents: number;
+  /** Budget accounting, when budgets are defined. */
+  ledger?: LedgerConfig;
+}
+
+export interface LedgerConfig {
+  table: string;
+  budgets: BudgetDefinition[];
+  claimTtlSeconds: number;
+  concurrency: number;
 }
 
 const KNOWN = new Set([
   'AGGREGATOR_DEAD_LETTER_QUEUE_URL', 'AGGREGATOR_SAMPLE_RATE', 'AGGREGATOR_KEEP_COST_USD', 'AGGREGATOR_DEADLINE_MARGIN_MS',
   'AGGREGATOR_REQUEST_TIMEOUT_MS', 'AGGREGATOR_CONCURRENCY', 'AGGREGATOR_MAX_BATCH_EVENTS', 'AGGREGATOR_SECRET_TTL_SECONDS',
+  'AGGREGATOR_LEDGER_CLAIM_TTL_HOURS', 'AGGREGATOR_LEDGER_CONCURRENCY',
 ]);
+
+/** Budgets and LEDGER_TABLE come together: one without the other is a mistake worth failing init for. */
+function ledger(env: Env): LedgerConfig | undefined {
+  const budgets = readBudgets(env);
+  const table = str(env, 'LEDGER_TABLE');
+  if (budgets.length === 0 && table === undefined) return undefined;
+  if (table === undefined) throw new ConfigurationError('LEDGER_TABLE', 'is required when budgets are defined (the DynamoDB table budget spend is counted in)');
+  if (budgets.length === 0) throw new ConfigurationError('GOVERNANCE_BUDGETS', 'LEDGER_TABLE is set but no budgets are defined (set GOVERNANCE_BUDGETS or GOVERNANCE_BUDGETS_FILE)');
+  return {
+    table, budgets,
+    // Claims must outlive every replay: the stream's retention (24 h by default, up to 365 days) plus a margin.
+    claimTtlSeconds: int(env, 'AGGREGATOR_LEDGER_CLAIM_TTL_HOURS', 192, 25, 24 * 366) * 3600,
+    concurrency: int(env, 'AGGREGATOR_LEDGER_CONCURRENCY', 32, 1, 256),
+  };
+}
 
 /** Honeycomb dataset names are 1–255 characters; a slash cannot be sent in the path. */
 function dataset(env: Env): string {
@@ -50,6 +76,7 @@ export function readAggregatorConfig(env: Env): AggregatorConfig {
   if (!deadLetterQueueUrl) throw new ConfigurationError('AGGREGATOR_DEAD_LETTER_QUEUE_URL', 'is required: records that can never be delivered go there');
   url('AGGREGATOR_DEAD_LETTER_QUEUE_URL', deadLetterQueueUrl);
   const region = str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
+  const ledgerConfig = ledger(env);
   return {
     ...(apiKey && { apiKey }),
     ...(secretId && { secretId }),
@@ -64,5 +91,6 @@ export function readAggregatorConfig(env: Env): AggregatorConfig {
     requestTimeoutMs: int(env, 'AGGREGATOR_REQUEST_TIMEOUT_MS', 10_000, 100, 900_000),
     concurrency: int(env, 'AGGREGATOR_CONCURRENCY', 4, 1, 64),
     maxBatchEvents: int(env, 'AGGREGATOR_MAX_BATCH_EVENTS', 2_000, 1, 100_000),
+    ...(ledgerConfig && { ledger: ledgerConfig }),
   };
 }

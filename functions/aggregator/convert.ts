@@ -9,6 +9,7 @@ import {
 } from '../../common/honeycomb/index.js';
 import type { Attributes, OtlpResourceSpans } from '../../common/otlp/index.js';
 import { batchEventJson, JsonFieldSink, resourceFragment } from './event-json.js';
+import type { BudgetChargeRules, RecordCharges } from './budget-charges.js';
 import { contributionOf, type Contribution } from './rollup.js';
 import { isOversize, jsonOutgoing, toOutgoing, type OversizeEvent, type Outgoing } from './outgoing.js';
 import type { Sampler } from './sampling.js';
@@ -22,6 +23,8 @@ export interface Converted {
   events: Outgoing[];
   oversize: OversizeEvent[];
   contributions: Contribution[];
+  /** Per record, what its costed spans add to budget counters (empty without budgets). */
+  charges: Map<number, RecordCharges>;
   spans: number;
   /** Spans left out by sampling (their span events and links go with them). */
   sampledOut: number;
@@ -80,10 +83,10 @@ class EventWriter {
  * sampling on, the caller first finds the notable traces of the whole batch (notableTraces) and passes them in.
  */
 export class Converter {
-  public readonly out: Converted = { events: [], oversize: [], contributions: [], spans: 0, sampledOut: 0 };
+  public readonly out: Converted = { events: [], oversize: [], contributions: [], charges: new Map(), spans: 0, sampledOut: 0 };
   private readonly writer = new EventWriter(this.out);
 
-  public constructor(private readonly sampler: Sampler, private readonly notable?: ReadonlySet<string>) {}
+  public constructor(private readonly sampler: Sampler, private readonly notable?: ReadonlySet<string>, private readonly budgets?: BudgetChargeRules) {}
 
   public add(record: number, requests: readonly OtlpResourceSpans[][]): void {
     const { out, writer, sampler, notable } = this;
@@ -94,7 +97,14 @@ export class Converter {
           for (const span of ss.spans) {
             out.spans++;
             const contribution = contributionOf(span, rs.resource, record);
-            if (contribution !== undefined) out.contributions.push(contribution);
+            if (contribution !== undefined) {
+              out.contributions.push(contribution);
+              if (this.budgets !== undefined && contribution.costUsd > 0) {
+                let charges = out.charges.get(record);
+                if (charges === undefined) out.charges.set(record, (charges = new Map()));
+                this.budgets.charge(charges, span, rs.resource, contribution.costUsd);
+              }
+            }
             let samplerate = 1;
             if (notable !== undefined && !notable.has(span.traceId)) {
               if (!sampler.keepsTrace(span.traceId)) {
@@ -117,8 +127,8 @@ export class Converter {
 }
 
 /** Converts decoded records in one go, sampling decided over all of them. */
-export function convertRecords(records: readonly RecordRequests[], sampler: Sampler): Converted {
-  const converter = new Converter(sampler, sampler.enabled ? notableTraces(records, sampler) : undefined);
+export function convertRecords(records: readonly RecordRequests[], sampler: Sampler, budgets?: BudgetChargeRules): Converted {
+  const converter = new Converter(sampler, sampler.enabled ? notableTraces(records, sampler) : undefined, budgets);
   for (const { record, requests } of records) converter.add(record, requests);
   return converter.out;
 }

@@ -15,7 +15,9 @@ import { VERSION } from '../../common/version.js';
 import type { AggregatorConfig } from './config.js';
 import { DeadLetterQueue, type DeadLetter, type RecordSource } from './dead-letter.js';
 import { deliver, type DeliveryOptions, type DeliveryResult } from './delivery.js';
+import { BudgetChargeRules } from './budget-charges.js';
 import { HoneycombBatchClient } from './honeycomb-client.js';
+import { Ledger, type LedgerRecord } from './ledger.js';
 import { isOversize, toOutgoing, type Outgoing } from './outgoing.js';
 import { buildRollups } from './rollup.js';
 import { Sampler } from './sampling.js';
@@ -34,6 +36,10 @@ export interface AggregationSummary {
   deadLettered: number;
   requests: number;
   retries: number;
+  /** Costed records charged to budgets by this invocation, and those found already charged. */
+  ledgerCharged: number;
+  ledgerAlreadyCharged: number;
+  ledgerCalls: number;
   /** Sequence number Lambda will resume from, when not everything was done. */
   retryFrom?: string;
 }
@@ -43,6 +49,13 @@ function sourceOf(record: KinesisStreamRecord): RecordSource {
     eventSourceARN: record.eventSourceARN, eventID: record.eventID, sequenceNumber: record.kinesis.sequenceNumber,
     partitionKey: record.kinesis.partitionKey, approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
   };
+}
+
+/** Where a record sits: stream name and shard, and its identity (shard and sequence number) across redeliveries. */
+function ledgerRecord(record: KinesisStreamRecord, index: number, charges: LedgerRecord['charges']): LedgerRecord {
+  const stream = record.eventSourceARN.slice(record.eventSourceARN.indexOf('/') + 1);
+  const shardId = record.eventID.slice(0, record.eventID.indexOf(':'));
+  return { index, id: `${stream}/${record.eventID}`, shard: `${stream}/${shardId}`, charges };
 }
 
 function keySource(config: AggregatorConfig): KeySource {
@@ -60,6 +73,8 @@ export function createAggregator(config: AggregatorConfig): AggregatorHandler {
   const client = new HoneycombBatchClient(config.apiHost, config.dataset, keySource(config), `lambda-governance-aggregator/${VERSION}`);
   const deadLetters = new DeadLetterQueue(config.deadLetterQueueUrl, config.region);
   const sampler = new Sampler(config.sampleRate, config.keepCostUsd);
+  const budgets = config.ledger && new BudgetChargeRules(config.ledger.budgets);
+  const ledger = config.ledger && new Ledger({ ...config.ledger, ...(config.region && { region: config.region }) });
 
   const handler: AggregatorHandler = async (event, context) => {
     const started = Date.now();
@@ -71,17 +86,29 @@ export function createAggregator(config: AggregatorConfig): AggregatorHandler {
     };
 
     // 1-2. decode, convert and sample
-    const { converted, rejected } = transformRecords(records, sampler);
+    const { converted, rejected } = transformRecords(records, sampler, budgets);
     for (const { record, rejection: r, data } of rejected) letter(record, { code: r.code, reason: r.reason, ...(r.line !== undefined ? { line: r.line } : { data }) });
     for (const o of converted.oversize) letter(o.record, { code: o.code, reason: o.reason, event: o.event, dataset: config.dataset });
+
+    // L. the budget ledger, with at most half the time
+    let failedFrom = Infinity;
+    const charged = { ledgerCharged: 0, ledgerAlreadyCharged: 0, ledgerCalls: 0 };
+    if (ledger !== undefined && converted.charges.size > 0) {
+      const outcome = await ledger.apply([...converted.charges].map(([i, charges]) => ledgerRecord(records[i]!, i, charges)), started + Math.max(0, end - started) / 2);
+      Object.assign(charged, { ledgerCharged: outcome.charged, ledgerAlreadyCharged: outcome.alreadyCharged, ledgerCalls: outcome.calls });
+      if (outcome.failedFrom !== undefined) {
+        failedFrom = outcome.failedFrom;
+        console.log(JSON.stringify({ level: 'WARN', message: 'budget ledger incomplete; records from the failure point will be replayed', error: outcome.error, retryFromRecord: failedFrom }));
+      }
+    }
 
     // 3. span events
     const options = (deadline: number): DeliveryOptions => ({
       deadline, requestTimeoutMs: config.requestTimeoutMs, concurrency: config.concurrency, maxBatchEvents: config.maxBatchEvents,
     });
     const reserve = Math.min(ROLLUP_RESERVE_MS, Math.max(0, end - started) / 4);
-    const spans = await deliver(client, converted.events, options(end - reserve));
-    let failedFrom = spans.firstFailedRecord;
+    const spans = await deliver(client, failedFrom === Infinity ? converted.events : converted.events.filter((e) => e.record < failedFrom), options(end - reserve));
+    failedFrom = Math.min(failedFrom, spans.firstFailedRecord);
     const refused = (result: DeliveryResult): void => {
       for (const r of result.rejected) {
         letter(r.outgoing.record, { code: 'honeycomb-rejected', reason: r.reason, event: JSON.parse(r.outgoing.json) as DeadLetter['event'], dataset: config.dataset });
@@ -117,6 +144,7 @@ export function createAggregator(config: AggregatorConfig): AggregatorHandler {
       rollups: rollupEvents.length, accepted: spans.accepted + rollups.accepted,
       deadLettered,
       requests: spans.requests + rollups.requests, retries: spans.retries + rollups.retries,
+      ...charged,
       ...(retryFrom !== undefined && { retryFrom }),
     };
     handler.lastSummary = summary;
