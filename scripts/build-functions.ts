@@ -30,10 +30,10 @@ export async function buildSamples(): Promise<Record<string, string>> {
   return out;
 }
 
-/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), e.g. the aggregator. */
+/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), the aggregator and the budget function. */
 export async function buildPipelineFunctions(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ['aggregator']) {
+  for (const name of ['aggregator', 'budget']) {
     out[name] = await bundleFunction(join(root, 'functions', name, 'index.ts'), join(root, 'dist', 'functions', name, 'index.cjs'));
   }
   return out;

@@ -5,3 +5,4 @@ export { budgetPeriod, periodWindow, PeriodCache, type PeriodWindow } from './pe
 export { BudgetMatcher } from './match.js';
 export { readBudgets } from './load.js';
 export * from './ledger-keys.js';
+export * from './ledger-reads.js';

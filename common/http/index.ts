@@ -1,2 +1,2 @@
-export { HttpTransport } from './transport.js';
+export { HttpTransport, type HttpResponse } from './transport.js';
 export { retryAfterMs, waitForRetry, type BackoffPolicy } from './backoff.js';

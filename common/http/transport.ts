@@ -25,23 +25,31 @@ export class HttpTransport {
     this.request = client.request;
   }
 
-  public async post(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+  public post(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+    return this.call('POST', body, headers, signal);
+  }
+
+  public get(headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+    return this.call('GET', new Uint8Array(0), headers, signal);
+  }
+
+  private async call(method: 'GET' | 'POST', body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     try {
-      return await this.send(body, headers, signal);
+      return await this.send(method, body, headers, signal);
     } catch (error) {
       const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
       if (e.reusedSocket && e.code !== undefined && STALE_SOCKET_CODES.has(e.code) && !signal.aborted) {
-        return this.send(body, headers, signal);
+        return this.send(method, body, headers, signal);
       }
       throw error;
     }
   }
 
-  private send(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+  private send(method: 'GET' | 'POST', body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const req = this.request(this.url, {
-        method: 'POST', agent: this.agent, signal,
-        headers: { ...headers, 'content-length': String(body.length) },
+        method, agent: this.agent, signal,
+        headers: method === 'GET' ? headers : { ...headers, 'content-length': String(body.length) },
       }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -56,7 +64,8 @@ export class HttpTransport {
         error.reusedSocket = req.reusedSocket;
         reject(error);
       });
-      req.end(body);
+      if (method === 'GET') req.end();
+      else req.end(body);
     });
   }
 }

@@ -14,7 +14,7 @@ import { packBatches } from '../../common/batches.js';
 import { HONEYCOMB_LIMITS } from '../../common/honeycomb/index.js';
 import { waitForRetry, type BackoffPolicy } from '../../common/http/index.js';
 import { HoneycombRejectedError } from './errors.js';
-import { HoneycombBatchClient, type BatchOutcome } from './honeycomb-client.js';
+import { HoneycombBatchClient, type BatchOutcome } from '../../common/honeycomb/batch-client.js';
 import type { Outgoing } from './outgoing.js';
 
 /** libhoney and Refinery wait 1 s on a 429 without Retry-After; we start lower and grow, inside the deadline. */

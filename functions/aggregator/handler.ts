@@ -16,7 +16,7 @@ import type { AggregatorConfig } from './config.js';
 import { DeadLetterQueue, type DeadLetter, type RecordSource } from './dead-letter.js';
 import { deliver, type DeliveryOptions, type DeliveryResult } from './delivery.js';
 import { BudgetChargeRules } from './budget-charges.js';
-import { HoneycombBatchClient } from './honeycomb-client.js';
+import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
 import { Ledger, type LedgerRecord } from './ledger.js';
 import { isOversize, toOutgoing, type Outgoing } from './outgoing.js';
 import { buildRollups } from './rollup.js';

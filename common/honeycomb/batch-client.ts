@@ -4,9 +4,9 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { BatchEventStatus } from '../../common/honeycomb/index.js';
-import type { KeySource } from '../../common/honeycomb/keys.js';
-import { HttpTransport, retryAfterMs } from '../../common/http/index.js';
+import type { BatchEventStatus } from './types.js';
+import type { KeySource } from './keys.js';
+import { HttpTransport, retryAfterMs } from '../http/index.js';
 
 const gzipAsync = promisify(gzip);
 
