@@ -24,6 +24,20 @@ export interface OtlpConfig {
 
 export interface KinesisConfig { streamName: string }
 
+/** The opt-in budget check (governance.checkBudget): where budgets are counted and how strictly to act. */
+export interface BudgetCheckConfig {
+  /** The ledger table the pipeline counts budget spend in. */
+  table: string;
+  /** Throw BudgetExceededError when a budget is exhausted (otherwise only record the decision). */
+  enforce: boolean;
+  /** How long a budget's status is reused before it is read again. */
+  cacheMs: number;
+  /** Utilization from which the result is `warning`; by default the budget's highest threshold under 100. */
+  warnPct?: number;
+  /** Deadline of the status read; past it the check fails open with a warning. */
+  timeoutMs: number;
+}
+
 export interface AttributeLimits { maxAttributes: number; maxKeyLength: number; maxValueLength: number }
 
 export interface GovernanceConfig {
@@ -43,6 +57,7 @@ export interface GovernanceConfig {
   resourceAttributes: Record<string, string>;
   kinesis?: KinesisConfig;
   otlp?: OtlpConfig;
+  budget?: BudgetCheckConfig;
 }
 
 export const HONEYCOMB_US_TRACES_ENDPOINT = 'https://api.honeycomb.io/v1/traces';
@@ -56,6 +71,8 @@ const KNOWN_GOVERNANCE_VARS = new Set([
   'GOVERNANCE_MAX_KEY_LENGTH', 'GOVERNANCE_MAX_VALUE_LENGTH', 'GOVERNANCE_REDACT_KEYS', 'GOVERNANCE_PRICES',
   'GOVERNANCE_EXTRACT', 'GOVERNANCE_DISABLED', 'GOVERNANCE_SECRET_TTL_SECONDS',
   'GOVERNANCE_TEAM', 'GOVERNANCE_PROJECT', 'GOVERNANCE_ENVIRONMENT',
+  'GOVERNANCE_BUDGET_TABLE', 'GOVERNANCE_BUDGET_ENFORCE', 'GOVERNANCE_BUDGET_CACHE_SECONDS', 'GOVERNANCE_BUDGET_WARN_PCT',
+  'GOVERNANCE_BUDGET_TIMEOUT_MS',
 ]);
 const CONTEXT_VAR_PREFIX = 'GOVERNANCE_CONTEXT_';
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
@@ -209,6 +226,8 @@ export function readConfig(env: Env = process.env): GovernanceConfig {
   };
   const region = str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
   if (region) config.region = region;
+  const budget = readBudgetCheck(env);
+  if (budget) config.budget = budget;
 
   if (!config.enabled) return config;
   if (exporter === 'kinesis') {
@@ -220,6 +239,25 @@ export function readConfig(env: Env = process.env): GovernanceConfig {
     config.otlp = readOtlp(env);
   }
   return config;
+}
+
+function readBudgetCheck(env: Env): BudgetCheckConfig | undefined {
+  const table = str(env, 'GOVERNANCE_BUDGET_TABLE');
+  const settings = ['GOVERNANCE_BUDGET_ENFORCE', 'GOVERNANCE_BUDGET_CACHE_SECONDS', 'GOVERNANCE_BUDGET_WARN_PCT', 'GOVERNANCE_BUDGET_TIMEOUT_MS'];
+  if (table === undefined) {
+    const orphan = settings.find((key) => str(env, key) !== undefined);
+    if (orphan) throw new ConfigurationError(orphan, 'needs GOVERNANCE_BUDGET_TABLE (the ledger table budget checks read)');
+    return undefined;
+  }
+  if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) throw new ConfigurationError('GOVERNANCE_BUDGET_TABLE', `"${table}" is not a valid DynamoDB table name`);
+  const warn = str(env, 'GOVERNANCE_BUDGET_WARN_PCT');
+  return {
+    table,
+    enforce: bool(env, 'GOVERNANCE_BUDGET_ENFORCE'),
+    cacheMs: int(env, 'GOVERNANCE_BUDGET_CACHE_SECONDS', 5, 0, 300) * 1000,
+    ...(warn !== undefined && { warnPct: int(env, 'GOVERNANCE_BUDGET_WARN_PCT', 80, 1, 1000) }),
+    timeoutMs: int(env, 'GOVERNANCE_BUDGET_TIMEOUT_MS', 500, 10, 10_000),
+  };
 }
 
 /** GOVERNANCE_EXTRACT is `field=rule;field=rule`, e.g. `customer_id=claim:sub;feature=header:x-feature`. */

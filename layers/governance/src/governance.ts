@@ -4,9 +4,10 @@
  * ever throws into user code.
  */
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { decide, exceeded, BudgetStatusReader, type BudgetCheckOptions, type BudgetDecision } from './budget-check.js';
 import { warnOnce } from './logger.js';
 import { roundUsd } from './pricing.js';
-import { currentInvocation, existingRuntime, updateFields, type Invocation } from './runtime.js';
+import { currentInvocation, existingRuntime, updateFields, type GovernanceRuntime, type Invocation } from './runtime.js';
 import { contextAttributes } from './sanitize.js';
 import { ATTR, EVAL_METRICS, GOVERNANCE_PREFIX } from './semconv.js';
 import type { BudgetRecord, CostRecord, EvaluationRecord, GovernanceContext, PolicyRecord, TelemetryStats } from './types.js';
@@ -156,6 +157,42 @@ function recordBudget(record: BudgetRecord): void {
   targetSpan(invocation).setAttributes(attributes);
 }
 
+const budgetReaders = new WeakMap<GovernanceRuntime, BudgetStatusReader>();
+
+async function budgetDecision(runtime: GovernanceRuntime | null, budgetId: unknown, options: BudgetCheckOptions): Promise<BudgetDecision> {
+  if (typeof budgetId !== 'string' || budgetId === '') return { budgetId: String(budgetId), result: 'warning', reason: 'checkBudget() needs a budget id; allowed', cached: false };
+  const config = runtime?.config.budget;
+  if (!runtime || !config) return { budgetId, result: 'warning', reason: 'budget checks are off (set GOVERNANCE_BUDGET_TABLE); allowed', cached: false };
+  let reader = budgetReaders.get(runtime);
+  if (reader === undefined) budgetReaders.set(runtime, (reader = new BudgetStatusReader(config, runtime.config.region)));
+  try {
+    return await decide(reader, config, budgetId, options);
+  } catch (error) {
+    return { budgetId, result: 'warning', reason: `budget check failed (${(error as Error).message}); allowed`, cached: false };
+  }
+}
+
+/**
+ * Checks a budget before an expensive call and records the decision on the current span. Resolves with the
+ * decision; rejects with BudgetExceededError only when the budget is exhausted and enforcement is on.
+ */
+async function checkBudget(budgetId: string, options: BudgetCheckOptions = {}): Promise<BudgetDecision> {
+  const started = performance.now();
+  const invocation = currentInvocation();
+  const runtime = invocation?.runtime ?? existingRuntime();
+  const decision = await budgetDecision(runtime, budgetId, options ?? {});
+  if (invocation) {
+    try {
+      recordPolicy({ name: `budget:${decision.budgetId}`, result: decision.result, reason: decision.reason, responseTimeMs: Math.round((performance.now() - started) * 100) / 100 });
+      if (decision.limitUsd !== undefined && decision.consumedUsd !== undefined) recordBudget({ id: decision.budgetId, limit: decision.limitUsd, consumed: decision.consumedUsd });
+    } catch (error) {
+      warnOnce('failed:checkBudget', `governance.checkBudget() could not record its decision: ${(error as Error).message}`);
+    }
+  }
+  if (decision.result === 'blocked' && (options?.enforce ?? runtime?.config.budget?.enforce ?? false)) throw exceeded(decision);
+  return decision;
+}
+
 function recordEvaluation(record: EvaluationRecord): void {
   const invocation = invocationOrWarn('recordEvaluation');
   if (!invocation || record === null || typeof record !== 'object') return;
@@ -217,6 +254,8 @@ export const governance = {
   recordPolicy: guarded('recordPolicy', recordPolicy),
   recordBudget: guarded('recordBudget', recordBudget),
   recordEvaluation: guarded('recordEvaluation', recordEvaluation),
+  /** Reads a budget's spend before an expensive call; see BudgetDecision and BudgetExceededError. */
+  checkBudget,
   span,
   /** Export counters of this process: exported, carried over, dropped. */
   stats,
