@@ -4,15 +4,16 @@
  *   claim    a run takes the alert (creating the item, or taking over one whose lease ran out and that was
  *            never finished); the message is fixed at first claim, so every run posts the same text;
  *   marker   posted once; its id is stored. A run taking over lists the dataset's markers first and adopts
- *            one with the alert's message, so a marker posted just before a crash is not posted again;
+ *            one with the alert's message, so a marker posted just before a crash is not posted again. If
+ *            Honeycomb fails, SNS is still published and the run fails; the next run retries the marker;
  *   sns      published once; its message id is stored (on a FIFO topic SNS drops a repeat itself);
  *   sent     the alert is finished; no run touches it again.
  * Every step after the claim is conditioned on still holding it. The one gap: a run that dies after SNS
  * accepted the message and before the id was stored makes the next run publish again (same alertId).
  */
-import { DynamoDBClient, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { alertKey, nanosToUsd, type BudgetDefinition, type PeriodWindow } from '../../common/budgets/index.js';
-import type { MarkerClient } from './markers.js';
+import type { Marker, MarkerClient } from './markers.js';
 import type { AlertNotifier } from './notifier.js';
 
 export interface Crossing {
@@ -68,7 +69,9 @@ export class Alerts {
       previous = out.Attributes;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return 'held-by-another-run';
+      // Finished, or another run holds it: the summary tells the two apart.
+      const current = await client.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true, ProjectionExpression: 'sentAt' }));
+      return current.Item?.sentAt === undefined ? 'held-by-another-run' : 'already-sent';
     }
     const message = previous?.message?.S ?? alertMessage(crossing);
     const record = async (name: string, value: AttributeValue): Promise<void> => {
@@ -77,11 +80,18 @@ export class Alerts {
         ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':value': value, ':run': { S: runId } },
       }));
     };
+    let markerError: unknown;
     try {
       if (this.deps.markers !== undefined && previous?.markerId === undefined) {
-        let marker = previous === undefined ? undefined : (await this.deps.markers.list(deadline)).find((m) => m.type === 'budget' && m.message === message);
-        marker ??= await this.deps.markers.create({ message, type: 'budget', ...(crossing.budget.url && { url: crossing.budget.url }) }, deadline);
-        await record('markerId', { S: marker.id });
+        let marker: Marker | undefined;
+        try {
+          marker = previous === undefined ? undefined : (await this.deps.markers.list(deadline)).find((m) => m.type === 'budget' && m.message === message);
+          marker ??= await this.deps.markers.create({ message, type: 'budget', ...(crossing.budget.url && { url: crossing.budget.url }) }, deadline);
+        } catch (error) {
+          // Honeycomb's trouble must not keep the alert from on-call: SNS still goes out, the next run retries the marker.
+          markerError = error;
+        }
+        if (marker !== undefined) await record('markerId', { S: marker.id });
       }
       if (this.deps.notifier !== undefined && previous?.snsMessageId === undefined) {
         const spent = nanosToUsd(BigInt(previous?.spentNanos?.N ?? crossing.consumedNanos.toString()));
@@ -94,6 +104,7 @@ export class Alerts {
         }, deadline);
         await record('snsMessageId', { S: id });
       }
+      if (markerError !== undefined) throw markerError;
       await record('sentAt', { N: String(now()) });
       return 'sent';
     } catch (error) {
