@@ -26,6 +26,8 @@ const TOKEN_HORIZON_MS = 30 * 60_000;
 /** Tokens are swept from a counter once this many are past the horizon. */
 const SWEEP_AT = 16;
 const BATCH_GET_KEYS = 100;
+/** An intent holds its records' charges; DynamoDB items stop at 400 KB, so a large batch gets several intents. */
+const MAX_INTENT_BYTES = 200_000;
 
 export interface LedgerRecord {
   /** Position in the invocation's batch. */
@@ -291,6 +293,26 @@ class LedgerRun {
   }
 }
 
+/** Consecutive records grouped into intents of at most MAX_INTENT_BYTES of encoded charges. */
+function intentChunks(records: readonly LedgerRecord[]): { record: LedgerRecord; encoded: EncodedRecord }[][] {
+  const chunks: { record: LedgerRecord; encoded: EncodedRecord }[][] = [];
+  let current: { record: LedgerRecord; encoded: EncodedRecord }[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const encoded: EncodedRecord = [record.id, [...record.charges].map(([counter, c]): Delta => [counter, c.nanos, c.events])];
+    const size = JSON.stringify(encoded).length + 1;
+    if (current.length > 0 && bytes + size > MAX_INTENT_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push({ record, encoded });
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export class Ledger {
   private readonly client: DynamoDBClient;
 
@@ -315,13 +337,14 @@ export class Ledger {
       }
       const createdAt = Math.floor(Date.now() / 1000);
       for (const [shard, group] of byShard) {
-        const id = createHash('sha256').update(`${shard}\n${group.map((r) => r.id).join('\n')}`).digest('base64url').slice(0, 22);
-        const encoded: EncodedRecord[] = group.map((r) => [r.id, [...r.charges].map(([counter, c]): Delta => [counter, c.nanos, c.events])]);
-        try {
-          await run.complete({ id, shard, createdAt, records: encoded, state: 'claiming' }, true);
-        } catch (error) {
-          result.failedFrom = Math.min(result.failedFrom ?? Infinity, group[0]!.index);
-          result.error = controller.signal.aborted ? 'ledger deadline reached' : `${(error as Error).name}: ${(error as Error).message}`;
+        for (const chunk of intentChunks(group)) {
+          const id = createHash('sha256').update(`${shard}\n${chunk.map((c) => c.record.id).join('\n')}`).digest('base64url').slice(0, 22);
+          try {
+            await run.complete({ id, shard, createdAt, records: chunk.map((c) => c.encoded), state: 'claiming' }, true);
+          } catch (error) {
+            result.failedFrom = Math.min(result.failedFrom ?? Infinity, chunk[0]!.record.index);
+            result.error = controller.signal.aborted ? 'ledger deadline reached' : `${(error as Error).name}: ${(error as Error).message}`;
+          }
         }
       }
     } finally {

@@ -10,6 +10,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { usdToNanos } from '../../common/budgets/index.js';
 import { readAggregatorConfig } from '../../functions/aggregator/config.js';
 import { createAggregator, type AggregatorHandler } from '../../functions/aggregator/handler.js';
+import { Ledger, type LedgerRecord } from '../../functions/aggregator/ledger.js';
 import { DynamoCrashProxy, LocalDynamoDB } from '../../scripts/local/dynamodb.js';
 import { Pipeline, type Scenario } from '../support/pipeline.js';
 import { lambdaContext } from '../support/runtime.js';
@@ -192,6 +193,30 @@ describe('budget ledger', () => {
     await untilDone(handler, 0, 10);
     expect(s.arrived()).toHaveLength(30);
     await expectExactLedger();
+  });
+
+  it('splits a batch too large for one DynamoDB item into several intents, still exactly once', async () => {
+    // 2,000 records charging three budgets each: ~0.5 MB of charges, more than one 400 KB item holds.
+    const records: LedgerRecord[] = Array.from({ length: 2_000 }, (_, i) => ({
+      index: i, id: `big/shardId-000000000000:${String(4.9e55 + i * 1e40).padStart(56, '0')}-${i}`, shard: 'big/shardId-000000000000',
+      charges: new Map(['C#a#2026-11-21', 'C#b#2026-11', 'C#c#2026-W47'].map((counter) => [counter, { nanos: 1_000 + i, events: 1 }])),
+    }));
+    const expected = BigInt(records.reduce((sum, r) => sum + 1_000 + r.index, 0));
+    const ledger = new Ledger({ table, claimTtlSeconds: 3600, concurrency: 32 });
+    try {
+      const first = await ledger.apply(records, Date.now() + 30_000);
+      expect(first).toMatchObject({ charged: 2_000, alreadyCharged: 0 });
+      expect(first.failedFrom).toBeUndefined();
+      const again = await ledger.apply(records.slice(500, 1_700), Date.now() + 30_000);
+      expect(again).toMatchObject({ charged: 0, alreadyCharged: 1_200 });
+      for (const budget of ['a', 'b', 'c']) expect(await dynamo.budgetNanos(table, budget)).toBe(expected);
+      // dynalite does not enforce DynamoDB's 400 KB item limit, so check the intents' sizes here.
+      const intents = (await dynamo.scan(table)).filter((item) => item.pk!.S!.startsWith('I#'));
+      expect(intents.length).toBeGreaterThanOrEqual(3);
+      for (const intent of intents) expect(JSON.stringify(intent).length).toBeLessThan(400_000);
+    } finally {
+      ledger.destroy();
+    }
   });
 });
 
