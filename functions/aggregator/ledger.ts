@@ -5,8 +5,8 @@
  * There are no transactions (dynalite has none, and they would double the write cost): only single-item
  * atomic writes. The argument that this is exact is in docs/budgets.md; in short:
  *
- *   intent   one item per batch (its id is a hash of the batch's record identities), written first with every
- *            record's charges; state claiming → ready → done.
+ *   intent   per batch (its id is a hash of the batch's record identities), written first: every record's
+ *            charges in one item written once, and a small state item: claiming → ready → done.
  *   claim    one item per record naming the first intent that claimed it (SET owner = if_not_exists(...)):
  *            a record belongs to exactly one intent, until the claim expires after the stream's retention.
  *   counter  one ADD per counter of the intent's owned charges, together with the intent's token, on the
@@ -15,8 +15,9 @@
  *            that intent before acknowledging the record, so no acknowledged record is left uncounted.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import {
-  BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue,
+  BatchGetItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { RecordCharges } from './budget-charges.js';
 
@@ -80,14 +81,16 @@ interface Intent {
   owned?: number;
 }
 
+/** The intent's state (small, updated); its records' charges live in a second item, written once. */
 const intentKey = (id: string): Record<string, AttributeValue> => ({ pk: { S: `I#${id}` }, sk: { S: 'intent' } });
+const intentRecordsKey = (id: string): Record<string, AttributeValue> => ({ pk: { S: `I#${id}` }, sk: { S: 'records' } });
 const claimKey = (recordId: string): Record<string, AttributeValue> => ({ pk: { S: `R#${recordId}` }, sk: { S: 'claim' } });
 const tokenOf = (intent: Pick<Intent, 'id' | 'createdAt'>): string => `${intent.createdAt.toString(36)}.${intent.id}`;
 const isConditionFailure = (error: unknown): boolean => (error as Error).name === 'ConditionalCheckFailedException';
 
-function intentFrom(item: Record<string, AttributeValue>): Intent {
+function intentFrom(item: Record<string, AttributeValue>, records: Record<string, AttributeValue>): Intent {
   return {
-    id: item.pk!.S!.slice(2), shard: item.shard!.S!, createdAt: Number(item.createdAt!.N), records: JSON.parse(item.records!.S!) as EncodedRecord[],
+    id: item.pk!.S!.slice(2), shard: item.shard!.S!, createdAt: Number(item.createdAt!.N), records: JSON.parse(records.records!.S!) as EncodedRecord[],
     state: item.state!.S as Intent['state'],
     ...(item.deltas?.S !== undefined && { deltas: JSON.parse(item.deltas.S) as Delta[] }),
     ...(item.foreignIntents?.S !== undefined && { foreign: JSON.parse(item.foreignIntents.S) as string[] }),
@@ -127,28 +130,39 @@ class LedgerRun {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, items.length) }, worker));
   }
 
+  /** Both items of an intent in one query; undefined until its state item exists. */
   private async load(id: string): Promise<Intent | undefined> {
-    const out = await this.send<{ Item?: Record<string, AttributeValue> }>(new GetItemCommand({ TableName: this.options.table, Key: intentKey(id), ConsistentRead: true }));
-    return out.Item === undefined ? undefined : intentFrom(out.Item);
+    const out = await this.send<{ Items?: Record<string, AttributeValue>[] }>(new QueryCommand({
+      TableName: this.options.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `I#${id}` } }, ConsistentRead: true,
+    }));
+    const state = out.Items?.find((item) => item.sk?.S === 'intent');
+    const records = out.Items?.find((item) => item.sk?.S === 'records');
+    return state === undefined || records === undefined ? undefined : intentFrom(state, records);
   }
 
-  /** Writes the intent unless it exists; returns the stored one (an identical batch seen before keeps its state). */
-  private async create(intent: Intent): Promise<Intent> {
-    const expiresAt = intent.createdAt + this.options.claimTtlSeconds;
+  /** Puts an item unless it exists; true when this call wrote it. */
+  private async putNew(item: Record<string, AttributeValue>): Promise<boolean> {
     try {
-      await this.send(new PutItemCommand({
-        TableName: this.options.table,
-        Item: {
-          ...intentKey(intent.id), shard: { S: intent.shard }, createdAt: { N: String(intent.createdAt) }, records: { S: JSON.stringify(intent.records) },
-          state: { S: 'claiming' }, expiresAt: { N: String(expiresAt) },
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      return intent;
+      await this.send(new PutItemCommand({ TableName: this.options.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return (await this.load(intent.id))!;
+      return false;
     }
+  }
+
+  /**
+   * Writes the intent unless it exists: the records first, then the state, so a state item always has its
+   * records. Returns the stored intent when any part was there already (an identical batch seen before keeps
+   * its state, and every actor works from the same stored records).
+   */
+  private async create(intent: Intent): Promise<Intent> {
+    const expiresAt = { N: String(intent.createdAt + this.options.claimTtlSeconds) };
+    const wroteRecords = await this.putNew({ ...intentRecordsKey(intent.id), records: { S: JSON.stringify(intent.records) }, expiresAt });
+    const wroteState = await this.putNew({
+      ...intentKey(intent.id), shard: { S: intent.shard }, createdAt: { N: String(intent.createdAt) }, state: { S: 'claiming' }, expiresAt,
+    });
+    return wroteRecords && wroteState ? intent : (await this.load(intent.id))!;
   }
 
   /** Claims every record not yet claimed for the intent; returns each record's owner. */
@@ -324,6 +338,8 @@ export class Ledger {
   public async apply(records: readonly LedgerRecord[], deadline: number): Promise<LedgerResult> {
     const costed = records.filter((r) => r.charges.size > 0);
     const controller = new AbortController();
+    // Every request in flight listens on this signal.
+    setMaxListeners(this.options.concurrency + 16, controller.signal);
     // A timer, not AbortSignal.timeout(): see the note in delivery.ts.
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
     const run = new LedgerRun(this.client, this.options, controller.signal);

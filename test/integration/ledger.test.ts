@@ -102,9 +102,9 @@ async function expectExactLedger(): Promise<void> {
 describe('budget ledger', () => {
   it('counts every span once through the event source mapping, with Honeycomb failures forcing replays', async () => {
     await produce(40);
-    pipeline.honeycomb.injectFaults([{ kind: 'perEvent', status: 500, times: 6 }, { kind: 'status', status: 503, times: 2 }]);
-    const esm = await s.run({ env: { LEDGER_TABLE: table, GOVERNANCE_BUDGETS: JSON.stringify(BUDGETS) } });
-    expect(esm.stats.invocations).toBeGreaterThan(8);
+    // Enough 503s to outlast a 2-second invocation's retries: some batches end with a partial batch response.
+    pipeline.honeycomb.injectFaults([{ kind: 'perEvent', status: 500, times: 6 }, { kind: 'status', status: 503, times: 12 }]);
+    await s.run({ env: { LEDGER_TABLE: table, GOVERNANCE_BUDGETS: JSON.stringify(BUDGETS) }, esm: { timeoutMs: 2_000 } });
     expect(s.responses.some((r) => r.batchItemFailures.length > 0), 'some batch was replayed from a failure point').toBe(true);
     await expectExactLedger();
   });
@@ -147,8 +147,9 @@ describe('budget ledger', () => {
   });
 
   describe('a process that dies between two ledger writes', () => {
-    /** DynamoDB requests one clean delivery of records [0, 8) makes (all three budgets match each record). */
-    const WRITES = 1 + 8 + 1 + 3 + 1;
+    /** DynamoDB requests one clean delivery of records [0, 8) makes (all three budgets match each record):
+     * intent records and state, 8 claims, ready, 3 counter ADDs, done. */
+    const WRITES = 2 + 8 + 1 + 3 + 1;
 
     it(`makes ${WRITES} requests for a batch of 8 records charged to 3 budgets`, async () => {
       await produce(8);
@@ -212,7 +213,7 @@ describe('budget ledger', () => {
       for (const budget of ['a', 'b', 'c']) expect(await dynamo.budgetNanos(table, budget)).toBe(expected);
       // dynalite does not enforce DynamoDB's 400 KB item limit, so check the intents' sizes here.
       const intents = (await dynamo.scan(table)).filter((item) => item.pk!.S!.startsWith('I#'));
-      expect(intents.length).toBeGreaterThanOrEqual(3);
+      expect(intents.filter((item) => item.sk!.S === 'records').length).toBeGreaterThanOrEqual(3);
       for (const intent of intents) expect(JSON.stringify(intent).length).toBeLessThan(400_000);
     } finally {
       ledger.destroy();
