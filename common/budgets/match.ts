@@ -4,10 +4,13 @@ import { MATCH_FIELDS, type BudgetDefinition, type MatchField } from './types.js
 
 interface Condition { names: readonly string[]; values: ReadonlySet<string> }
 
+/** The span's own value under any of the names wins over its resource's; only strings count. */
 function fieldValue(names: readonly string[], span: Attributes, resource: Attributes): string | undefined {
-  for (const name of names) {
-    const value = span[name] ?? resource[name];
-    if (typeof value === 'string') return value;
+  for (const attributes of [span, resource]) {
+    for (const name of names) {
+      const value = attributes[name];
+      if (typeof value === 'string') return value;
+    }
   }
   return undefined;
 }

@@ -40,7 +40,10 @@ function localMidnight(year: number, month: number, day: number, timeZone: strin
   const wall = Date.UTC(year, month - 1, day);
   const first = wall - offsetMs(wall, timeZone);
   // Once more with the offset in force at that instant, which differs when a DST change lies in between.
-  return wall - offsetMs(first, timeZone);
+  const second = wall - offsetMs(first, timeZone);
+  // Where the clock skips midnight (DST starting at 00:00), `second` reads as 23:00 of the day before: the
+  // day then starts at the first instant after the gap, which `first` is.
+  return second + offsetMs(second, timeZone) >= wall ? second : first;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

@@ -31,8 +31,9 @@ function distance(a: string, b: string): number {
 }
 
 function unknownKey(key: string, known: readonly string[]): string {
-  const closest = [...known].sort((x, y) => distance(key, x) - distance(key, y))[0];
-  const hint = closest !== undefined && distance(key, closest) <= 3 ? ` (did you mean "${closest}"?)` : '';
+  // A near miss by edit distance, or a known key the unknown one starts with or contains (team_name → team).
+  const closest = known.find((k) => key.startsWith(k) || key.includes(k)) ?? [...known].sort((x, y) => distance(key, x) - distance(key, y)).find((k) => distance(key, k) <= 3);
+  const hint = closest !== undefined ? ` (did you mean "${closest}"?)` : '';
   return `is not a known field${hint}; known: ${known.join(', ')}`;
 }
 
