@@ -4,15 +4,9 @@
  */
 import { ConfigurationError, float, int, rejectUnknown, str, url, type Env } from '../../common/env.js';
 import { readBudgets, type BudgetDefinition } from '../../common/budgets/index.js';
-import { US_API_HOST } from '../../common/honeycomb/types.js';
+import { readHoneycombSettings, type HoneycombSettings } from '../../common/honeycomb/settings.js';
 
-export interface AggregatorConfig {
-  /** Exactly one of apiKey / secretId. */
-  apiKey?: string;
-  secretId?: string;
-  secretTtlMs: number;
-  apiHost: URL;
-  dataset: string;
+export interface AggregatorConfig extends HoneycombSettings {
   deadLetterQueueUrl: string;
   region?: string;
   /** 1 keeps every span; N keeps one trace in N (errors, blocked policies and costly calls always kept). */
@@ -59,30 +53,16 @@ function ledger(env: Env): LedgerConfig | undefined {
   };
 }
 
-/** Honeycomb dataset names are 1–255 characters; a slash cannot be sent in the path. */
-function dataset(env: Env): string {
-  const name = str(env, 'HONEYCOMB_DATASET') ?? 'genops-ai';
-  if (name.length > 255 || name.includes('/')) throw new ConfigurationError('HONEYCOMB_DATASET', `must be 1-255 characters without "/", got "${name}"`);
-  return name;
-}
-
 export function readAggregatorConfig(env: Env): AggregatorConfig {
   rejectUnknown(env, 'AGGREGATOR_', KNOWN);
-  const apiKey = str(env, 'HONEYCOMB_API_KEY');
-  const secretId = str(env, 'HONEYCOMB_SECRET');
-  if (apiKey && secretId) throw new ConfigurationError('HONEYCOMB_API_KEY', 'set either HONEYCOMB_API_KEY or HONEYCOMB_SECRET, not both');
-  if (!apiKey && !secretId) throw new ConfigurationError('HONEYCOMB_SECRET', 'is required (the Secrets Manager secret holding the Honeycomb keys), or set HONEYCOMB_API_KEY');
+  const honeycomb = readHoneycombSettings(env, int(env, 'AGGREGATOR_SECRET_TTL_SECONDS', 300, 0, 86_400) * 1000);
   const deadLetterQueueUrl = str(env, 'AGGREGATOR_DEAD_LETTER_QUEUE_URL');
   if (!deadLetterQueueUrl) throw new ConfigurationError('AGGREGATOR_DEAD_LETTER_QUEUE_URL', 'is required: records that can never be delivered go there');
   url('AGGREGATOR_DEAD_LETTER_QUEUE_URL', deadLetterQueueUrl);
   const region = str(env, 'AWS_REGION') ?? str(env, 'AWS_DEFAULT_REGION');
   const ledgerConfig = ledger(env);
   return {
-    ...(apiKey && { apiKey }),
-    ...(secretId && { secretId }),
-    secretTtlMs: int(env, 'AGGREGATOR_SECRET_TTL_SECONDS', 300, 0, 86_400) * 1000,
-    apiHost: url('HONEYCOMB_API_HOST', str(env, 'HONEYCOMB_API_HOST') ?? US_API_HOST),
-    dataset: dataset(env),
+    ...honeycomb,
     deadLetterQueueUrl,
     ...(region && { region }),
     sampleRate: int(env, 'AGGREGATOR_SAMPLE_RATE', 1, 1, 1_000_000),

@@ -10,13 +10,13 @@
  * The response names the earliest record that must be retried; Lambda resumes the shard there.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { SecretsManagerKeys, StaticKeys, type KeySource } from '../../common/honeycomb/keys.js';
+import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
+import { honeycombKeys } from '../../common/honeycomb/settings.js';
 import { VERSION } from '../../common/version.js';
 import type { AggregatorConfig } from './config.js';
 import { DeadLetterQueue, type DeadLetter, type RecordSource } from './dead-letter.js';
 import { deliver, type DeliveryOptions, type DeliveryResult } from './delivery.js';
 import { BudgetChargeRules } from './budget-charges.js';
-import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
 import { Ledger, type LedgerRecord } from './ledger.js';
 import { isOversize, toOutgoing, type Outgoing } from './outgoing.js';
 import { buildRollups } from './rollup.js';
@@ -58,19 +58,13 @@ function ledgerRecord(record: KinesisStreamRecord, index: number, charges: Ledge
   return { index, id: `${stream}/${record.eventID}`, shard: `${stream}/${shardId}`, charges };
 }
 
-function keySource(config: AggregatorConfig): KeySource {
-  return config.apiKey !== undefined
-    ? new StaticKeys({ ingestKey: config.apiKey })
-    : new SecretsManagerKeys(config.secretId!, config.secretTtlMs, config.region);
-}
-
 export type AggregatorHandler = ((event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>) & {
   /** The summary of the last invocation (for the local run and tests). */
   lastSummary?: AggregationSummary;
 };
 
 export function createAggregator(config: AggregatorConfig): AggregatorHandler {
-  const client = new HoneycombBatchClient(config.apiHost, config.dataset, keySource(config), `lambda-governance-aggregator/${VERSION}`);
+  const client = new HoneycombBatchClient(config.apiHost, config.dataset, honeycombKeys(config, config.region), `lambda-governance-aggregator/${VERSION}`);
   const deadLetters = new DeadLetterQueue(config.deadLetterQueueUrl, config.region);
   const sampler = new Sampler(config.sampleRate, config.keepCostUsd);
   const budgets = config.ledger && new BudgetChargeRules(config.ledger.budgets);

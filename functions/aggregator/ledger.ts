@@ -19,6 +19,7 @@ import { setMaxListeners } from 'node:events';
 import {
   BatchGetItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { abortAfter, forEachLimit } from '../../common/async.js';
 import type { RecordCharges } from './budget-charges.js';
 
 /** A counter's token for an intent stays until the intent is done and this long has passed: longer than any
@@ -114,21 +115,6 @@ class LedgerRun {
     return this.client.send(command as never, { abortSignal: this.signal }) as Promise<T>;
   }
 
-  private async forEach<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failed = false;
-    const worker = async (): Promise<void> => {
-      while (!failed && next < items.length) {
-        try {
-          await fn(items[next++]!);
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, items.length) }, worker));
-  }
 
   /** Both items of an intent in one query; undefined until its state item exists. */
   private async load(id: string): Promise<Intent | undefined> {
@@ -169,7 +155,7 @@ class LedgerRun {
   private async claim(intent: Intent): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
     const expiresAt = String(intent.createdAt + this.options.claimTtlSeconds);
-    await this.forEach(intent.records, async ([recordId]) => {
+    await forEachLimit(intent.records, this.options.concurrency, async ([recordId]) => {
       const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new UpdateItemCommand({
         TableName: this.options.table, Key: claimKey(recordId),
         UpdateExpression: 'SET #owner = if_not_exists(#owner, :me), expiresAt = if_not_exists(expiresAt, :exp)',
@@ -223,7 +209,7 @@ class LedgerRun {
 
   private async applyDeltas(intent: Intent): Promise<void> {
     const token = tokenOf(intent);
-    await this.forEach(intent.deltas!, async ([counter, nanos, events]) => {
+    await forEachLimit(intent.deltas!, this.options.concurrency, async ([counter, nanos, events]) => {
       try {
         const out = await this.send<{ Attributes?: Record<string, AttributeValue> }>(new UpdateItemCommand({
           TableName: this.options.table, Key: { pk: { S: counter }, sk: { S: intent.shard } },
@@ -337,12 +323,10 @@ export class Ledger {
   /** Adds the records' charges to the ledger, exactly once per record whatever happened before. */
   public async apply(records: readonly LedgerRecord[], deadline: number): Promise<LedgerResult> {
     const costed = records.filter((r) => r.charges.size > 0);
-    const controller = new AbortController();
+    const deadlineSignal = abortAfter(deadline - Date.now());
     // Every request in flight listens on this signal.
-    setMaxListeners(this.options.concurrency + 16, controller.signal);
-    // A timer, not AbortSignal.timeout(): see the note in delivery.ts.
-    const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
-    const run = new LedgerRun(this.client, this.options, controller.signal);
+    setMaxListeners(this.options.concurrency + 16, deadlineSignal.signal);
+    const run = new LedgerRun(this.client, this.options, deadlineSignal.signal);
     const result: LedgerResult = { charged: 0, alreadyCharged: 0, calls: 0 };
     try {
       const byShard = new Map<string, LedgerRecord[]>();
@@ -359,12 +343,12 @@ export class Ledger {
             await run.complete({ id, shard, createdAt, records: chunk.map((c) => c.encoded), state: 'claiming' }, true);
           } catch (error) {
             result.failedFrom = Math.min(result.failedFrom ?? Infinity, chunk[0]!.record.index);
-            result.error = controller.signal.aborted ? 'ledger deadline reached' : `${(error as Error).name}: ${(error as Error).message}`;
+            result.error = deadlineSignal.signal.aborted ? 'ledger deadline reached' : `${(error as Error).name}: ${(error as Error).message}`;
           }
         }
       }
     } finally {
-      clearTimeout(timer);
+      deadlineSignal.cancel();
     }
     return { ...result, charged: run.charged, alreadyCharged: run.alreadyCharged, calls: run.calls };
   }

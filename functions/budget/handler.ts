@@ -10,8 +10,9 @@ import type { Context } from 'aws-lambda';
 import { DynamoDBClient, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { budgetPeriod, nanosToUsd, readConsumption, statusItem, usdToNanos, type BudgetDefinition, type PeriodWindow } from '../../common/budgets/index.js';
 import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
-import { SecretsManagerKeys, StaticKeys, type KeySource } from '../../common/honeycomb/keys.js';
+import { honeycombKeys } from '../../common/honeycomb/settings.js';
 import type { BatchEvent } from '../../common/honeycomb/types.js';
+import { forEachLimit } from '../../common/async.js';
 import { VERSION } from '../../common/version.js';
 import { Alerts, type AlertOutcome } from './alerts.js';
 import type { BudgetCheckerConfig } from './config.js';
@@ -40,27 +41,14 @@ export interface BudgetCheckerOptions {
 
 export type BudgetChecker = ((event?: unknown, context?: Context) => Promise<BudgetRunSummary>) & { lastSummary?: BudgetRunSummary };
 
-function keySource(config: BudgetCheckerConfig): KeySource {
-  return config.apiKey !== undefined
-    ? new StaticKeys({ ingestKey: config.apiKey, ...(config.configKey && { configKey: config.configKey }) })
-    : new SecretsManagerKeys(config.secretId!, config.secretTtlMs, config.region);
-}
-
 const crossed = (consumedNanos: bigint, budget: BudgetDefinition, threshold: number): boolean =>
   Number(consumedNanos) * 100 >= threshold * usdToNanos(budget.limitUsd);
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
 
 export function createBudgetChecker(config: BudgetCheckerConfig, options: BudgetCheckerOptions = {}): BudgetChecker {
   const now = options.now ?? Date.now;
   const userAgent = `lambda-governance-budget/${VERSION}`;
   const dynamo = new DynamoDBClient({ ...(config.region && { region: config.region }), maxAttempts: 3 });
-  const keys = keySource(config);
+  const keys = honeycombKeys(config, config.region);
   const batch = new HoneycombBatchClient(config.apiHost, config.dataset, keys, userAgent);
   const markers = config.markers ? new MarkerClient(config.apiHost, config.markerDataset, keys, userAgent, config.requestTimeoutMs) : undefined;
   const notifier = config.topicArn === undefined ? undefined : new AlertNotifier(config.topicArn, config.region);

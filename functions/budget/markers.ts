@@ -3,6 +3,7 @@
  * keys cannot create markers), answered 201 with the marker; GET lists a dataset's markers. 429 and 5xx are
  * retried with backoff inside the deadline; 401/403/404 are configuration problems and are not retried.
  */
+import { abortAfter } from '../../common/async.js';
 import type { KeySource } from '../../common/honeycomb/keys.js';
 import { HttpTransport, retryAfterMs, waitForRetry, type HttpResponse } from '../../common/http/index.js';
 import { MarkerRejectedError } from './errors.js';
@@ -37,20 +38,19 @@ export class MarkerClient {
   private async withRetries(call: (key: string, signal: AbortSignal) => Promise<HttpResponse>, deadline: number): Promise<HttpResponse> {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), Math.max(1, Math.min(this.timeoutMs, deadline - Date.now())));
+      const request = abortAfter(Math.min(this.timeoutMs, deadline - Date.now()));
       let response: HttpResponse | undefined;
       let failure: string;
       try {
-        const { configKey } = await this.keys.get(controller.signal);
+        const { configKey } = await this.keys.get(request.signal);
         if (configKey === undefined) throw new MarkerRejectedError('the Honeycomb secret holds no configKey; markers need a configuration key with the Manage Markers permission');
-        response = await call(configKey, controller.signal);
+        response = await call(configKey, request.signal);
         failure = `HTTP ${response.status}`;
       } catch (error) {
         if (error instanceof MarkerRejectedError) throw error;
-        failure = controller.signal.aborted ? 'request timed out' : `network: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`;
+        failure = request.signal.aborted ? 'request timed out' : `network: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`;
       } finally {
-        clearTimeout(timer);
+        request.cancel();
       }
       if (response !== undefined && response.status >= 200 && response.status < 300) return response;
       if (response?.status === 401 && this.keys.refreshable && !refreshed) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { abortAfter } from '../../common/async.js';
 
 export interface AlertMessage {
   alertId: string;
@@ -24,8 +25,7 @@ export class AlertNotifier {
 
   /** Returns the SNS message id. */
   public async publish(alert: AlertMessage, deadline: number): Promise<string> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
+    const request = abortAfter(deadline - Date.now());
     try {
       const out = await this.client.send(new PublishCommand({
         TopicArn: this.topicArn,
@@ -39,10 +39,10 @@ export class AlertNotifier {
           MessageGroupId: alert.budgetId,
           MessageDeduplicationId: createHash('sha256').update(alert.alertId).digest('hex').slice(0, 64),
         }),
-      }), { abortSignal: controller.signal });
+      }), { abortSignal: request.signal });
       return out.MessageId ?? '';
     } finally {
-      clearTimeout(timer);
+      request.cancel();
     }
   }
 }

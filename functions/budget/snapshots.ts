@@ -2,6 +2,7 @@
  * One snapshot event per budget per run (genops.budget.*), the numbers the reference's triggers and SLOs
  * query: MAX(genops.budget.utilization_pct), genops.budget.consumed <= genops.budget.limit, and so on.
  */
+import { abortAfter } from '../../common/async.js';
 import { nanosToUsd, type BudgetDefinition, type PeriodWindow } from '../../common/budgets/index.js';
 import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
 import type { BatchEvent } from '../../common/honeycomb/types.js';
@@ -44,12 +45,11 @@ export async function sendSnapshots(client: HoneycombBatchClient, events: BatchE
   let pending = events;
   let lastReason = '';
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(1, Math.min(requestTimeoutMs, deadline - Date.now())));
+    const request = abortAfter(Math.min(requestTimeoutMs, deadline - Date.now()));
     let retryAfter: number | undefined;
     try {
       const body = await HoneycombBatchClient.compress(JSON.stringify(pending));
-      const outcome = await client.send(body, pending.length, controller.signal);
+      const outcome = await client.send(body, pending.length, request.signal);
       if (outcome.kind === 'statuses') {
         const again = pending.filter((_, i) => {
           const { status } = outcome.statuses[i]!;
@@ -66,7 +66,7 @@ export async function sendSnapshots(client: HoneycombBatchClient, events: BatchE
         return [`Honeycomb refused the snapshot events: ${outcome.reason}`];
       }
     } finally {
-      clearTimeout(timer);
+      request.cancel();
     }
     if (pending.length > 0 && !(await waitForRetry(attempt, { signal: new AbortController().signal, deadline }, retryAfter, BACKOFF))) {
       return [`${pending.length} snapshot event(s) not delivered before the deadline: ${lastReason}`];

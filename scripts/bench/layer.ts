@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { buildLayer, LAYER_NODE_PATH, LAYER_ZIP } from '../build-layer.js';
-import { fixed, killChildren, percentile, printTable, ratio, runMarked, track } from './util.js';
+import { fixed, percentile, printTable, ratio, runBenchmark, runMarked, track } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -195,11 +195,4 @@ async function main(): Promise<void> {
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s; bundles in dist/bench/)`);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
-} finally {
-  killChildren();
-}
+await runBenchmark(main);

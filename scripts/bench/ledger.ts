@@ -22,7 +22,7 @@ import { counterPk, usdToNanos } from '../../common/budgets/index.js';
 import type { RecordCharges } from '../../functions/aggregator/budget-charges.js';
 import { Ledger, type LedgerRecord } from '../../functions/aggregator/ledger.js';
 import { LocalDynamoDB } from '../local/dynamodb.js';
-import { fixed, killChildren, percentile, printTable, ratio, track } from './util.js';
+import { fixed, percentile, printTable, ratio, runBenchmark, track } from './util.js';
 
 const RECORDS = 5_000;
 const SPANS_PER_RECORD = 2;
@@ -268,12 +268,5 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'serve') {
   await serve();
 } else {
-  try {
-    await main();
-  } catch (error) {
-    console.error(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    killChildren();
-  }
+  await runBenchmark(main);
 }

@@ -57,3 +57,15 @@ export function printTable(headers: string[], rows: string[][]): void {
   console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of rows) console.log(`  ${line(row)}`);
 }
+
+/** Runs a benchmark's main: a failure is printed with its stack and sets the exit code; children never outlive it. */
+export async function runBenchmark(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    killChildren();
+  }
+}

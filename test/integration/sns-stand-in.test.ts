@@ -9,6 +9,7 @@ import {
   CreateTopicCommand, InvalidParameterException, ListTopicsCommand, NotFoundException, PublishCommand, SNSClient, SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { SNS_MAX_MESSAGE_BYTES, SnsStandIn } from '../../scripts/local/sns.js';
+import { rejection } from '../support/errors.js';
 
 let sns: SnsStandIn;
 let client: SNSClient;
@@ -33,15 +34,6 @@ async function newTopic(fifo = false, attributes: Record<string, string> = {}): 
   const name = `topic-${++topicCounter}${fifo ? '.fifo' : ''}`;
   const { TopicArn } = await client.send(new CreateTopicCommand({ Name: name, Attributes: { ...(fifo && { FifoTopic: 'true' }), ...attributes } }));
   return { name, arn: TopicArn! };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { Code?: string; $fault?: string; $metadata: { httpStatusCode?: number; attempts?: number } }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A local HTTP endpoint that records requests and answers, once `gate` resolves, the next of `statuses` (then 200). */

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { md5OfMessageAttributes, SqsStandIn } from '../../scripts/local/sqs.js';
+import { rejection } from '../support/errors.js';
 
 let sqs: SqsStandIn;
 let client: SQSClient;
@@ -36,15 +37,6 @@ async function newQueue(): Promise<{ name: string; url: string }> {
 }
 
 const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { Code?: string; $fault?: string; $metadata: { httpStatusCode?: number; attempts?: number } }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SQS stand-in', () => {
   it('computes MD5OfMessageAttributes as SQS does', () => {

@@ -7,6 +7,7 @@
  * and then a BudgetExceededError the caller expects.
  */
 import { budgetPeriod, nanosToUsd, readConsumption, statusFromItem, statusKey, type BudgetStatus } from '../../../common/budgets/index.js';
+import { abortAfter } from '../../../common/async.js';
 import { loadAwsModule } from '../../../common/aws/load-sdk.js';
 import type { BudgetCheckConfig } from './config.js';
 import { BudgetExceededError } from './errors.js';
@@ -63,19 +64,18 @@ export class BudgetStatusReader {
     this.sdk ??= loadAwsModule<DynamoModule>('@aws-sdk/client-dynamodb');
     this.client ??= new this.sdk.DynamoDBClient({ ...(this.region && { region: this.region }), maxAttempts: 2 });
     const { sdk, client } = this;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.config.timeoutMs);
+    const request = abortAfter(this.config.timeoutMs);
     try {
       const { pk, sk } = statusKey(budgetId);
-      const out = (await client.send(new sdk.GetItemCommand({ TableName: this.config.table, Key: { pk: { S: pk }, sk: { S: sk } } }), { abortSignal: controller.signal })) as { Item?: Record<string, { S?: string; N?: string }> };
+      const out = (await client.send(new sdk.GetItemCommand({ TableName: this.config.table, Key: { pk: { S: pk }, sk: { S: sk } } }), { abortSignal: request.signal })) as { Item?: Record<string, { S?: string; N?: string }> };
       if (out.Item === undefined) return undefined;
       const status = statusFromItem(out.Item);
       const periodKey = budgetPeriod(status.definition, this.now()).key;
-      const query = (input: Record<string, unknown>) => client.send(new sdk.QueryCommand(input), { abortSignal: controller.signal }) as Promise<{ Items?: never[] }>;
+      const query = (input: Record<string, unknown>) => client.send(new sdk.QueryCommand(input), { abortSignal: request.signal }) as Promise<{ Items?: never[] }>;
       const consumption = await readConsumption(query, this.config.table, budgetId, periodKey);
       return { status, consumedNanos: consumption.nanos, periodKey };
     } finally {
-      clearTimeout(timer);
+      request.cancel();
     }
   }
 }
