@@ -13,7 +13,7 @@
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { alertKey, nanosToUsd, type BudgetDefinition, type PeriodWindow } from '../../common/budgets/index.js';
-import type { Marker, MarkerClient } from './markers.js';
+import type { Marker, MarkerClient } from '../../common/honeycomb/markers.js';
 import type { AlertNotifier } from './notifier.js';
 
 export interface Crossing {

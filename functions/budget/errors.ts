@@ -8,10 +8,3 @@ export class BudgetRunError extends Error {
   }
 }
 
-/** Honeycomb refused a marker for a reason retrying will not fix (key, permission, dataset). */
-export class MarkerRejectedError extends Error {
-  public constructor(message: string) {
-    super(message);
-    this.name = 'MarkerRejectedError';
-  }
-}

@@ -17,7 +17,7 @@ import { VERSION } from '../../common/version.js';
 import { Alerts, type AlertOutcome } from './alerts.js';
 import type { BudgetCheckerConfig } from './config.js';
 import { BudgetRunError } from './errors.js';
-import { MarkerClient } from './markers.js';
+import { MarkerClient } from '../../common/honeycomb/markers.js';
 import { AlertNotifier } from './notifier.js';
 import { sendSnapshots, snapshotEvent, utilizationPct } from './snapshots.js';
 

@@ -2,13 +2,21 @@
  * Honeycomb markers (reference/honeycomb-api.md §5): POST /1/markers/{dataset} with a configuration key (ingest
  * keys cannot create markers), answered 201 with the marker; GET lists a dataset's markers. 429 and 5xx are
  * retried with backoff inside the deadline; 401/403/404 are configuration problems and are not retried.
+ * Shared by the budget function (threshold markers) and the deploy marker (one per deploy).
  */
-import { abortAfter } from '../../common/async.js';
-import type { KeySource } from '../../common/honeycomb/keys.js';
-import { HttpTransport, retryAfterMs, waitForRetry, type HttpResponse } from '../../common/http/index.js';
-import { MarkerRejectedError } from './errors.js';
+import { abortAfter } from '../async.js';
+import { HttpTransport, retryAfterMs, waitForRetry, type HttpResponse } from '../http/index.js';
+import type { KeySource } from './keys.js';
 
 export interface Marker { id: string; message?: string; type?: string; url?: string; start_time?: number }
+
+/** Honeycomb refused a marker for a reason retrying will not fix (key, permission, dataset). */
+export class MarkerRejectedError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'MarkerRejectedError';
+  }
+}
 
 const BACKOFF = { baseMs: 200, maxMs: 5_000 };
 
