@@ -2,6 +2,7 @@
  * Validation of budget definitions. Strict like Middy's option checks: an unknown key is an error (with the
  * closest known key suggested), so a typo such as "threshold" never silently means "use the defaults".
  */
+import { unknownKeyMessage } from '../suggest.js';
 import { BudgetDefinitionError } from './errors.js';
 import { BUDGET_PERIODS, DEFAULT_THRESHOLDS, MATCH_FIELDS, type BudgetDefinition, type BudgetPeriod, type MatchField } from './types.js';
 
@@ -14,27 +15,6 @@ const MAX_MATCH_VALUE_LENGTH = 256;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-function unknownKey(key: string, known: readonly string[]): string {
-  // A near miss by edit distance, or a known key the unknown one starts with or contains (team_name → team).
-  const closest = known.find((k) => key.startsWith(k) || key.includes(k)) ?? [...known].sort((x, y) => distance(key, x) - distance(key, y)).find((k) => distance(key, k) <= 3);
-  const hint = closest !== undefined ? ` (did you mean "${closest}"?)` : '';
-  return `is not a known field${hint}; known: ${known.join(', ')}`;
 }
 
 function shown(value: unknown): string {
@@ -58,7 +38,7 @@ function parseOne(raw: unknown, index: number, source: string): BudgetDefinition
   const fail = (field: string, message: string): never => {
     throw new BudgetDefinitionError(source, name, field, message);
   };
-  for (const key of Object.keys(raw)) if (!KEYS.includes(key)) fail(key, unknownKey(key, KEYS));
+  for (const key of Object.keys(raw)) if (!KEYS.includes(key)) fail(key, unknownKeyMessage(key, KEYS));
 
   const { id, limitUsd, period } = raw;
   if (typeof id !== 'string' || !ID.test(id)) fail('id', `must be 1-100 letters, digits, ".", "_" or "-" starting with a letter or digit, got ${shown(id)}`);
@@ -80,7 +60,7 @@ function parseOne(raw: unknown, index: number, source: string): BudgetDefinition
     if (!isPlainObject(raw.match)) fail('match', `must be an object of field: value or [values], got ${shown(raw.match)}`);
     const fields = Object.keys(MATCH_FIELDS);
     for (const [field, value] of Object.entries(raw.match as Record<string, unknown>)) {
-      if (!fields.includes(field)) fail(`match.${field}`, unknownKey(field, fields));
+      if (!fields.includes(field)) fail(`match.${field}`, unknownKeyMessage(field, fields));
       const values = Array.isArray(value) ? value : [value];
       if (values.length === 0) fail(`match.${field}`, 'must list at least one value');
       for (const v of values) {
