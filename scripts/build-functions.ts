@@ -5,17 +5,22 @@
 import { basename, dirname, join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
-export async function bundleFunction(entry: string, outfile: string): Promise<string> {
-  await build({
-    entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+/** The esbuild options of every function bundle; the CDK constructs bundle the pipeline's functions with them too. */
+export function functionBuildOptions(entry: string): BuildOptions {
+  return {
+    entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
     mainFields: ['module', 'main'], external: ['lambda-governance', '@aws-sdk/*', '@smithy/*'], logLevel: 'warning',
     define: { __GOVERNANCE_VERSION__: JSON.stringify(version) },
-  });
+  };
+}
+
+export async function bundleFunction(entry: string, outfile: string): Promise<string> {
+  await build({ ...functionBuildOptions(entry), outfile });
   return outfile;
 }
 
@@ -30,10 +35,10 @@ export async function buildSamples(): Promise<Record<string, string>> {
   return out;
 }
 
-/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), the aggregator and the budget function. */
+/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), the aggregator, the budget function and the deploy marker. */
 export async function buildPipelineFunctions(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ['aggregator', 'budget']) {
+  for (const name of ['aggregator', 'budget', 'deploy-marker']) {
     out[name] = await bundleFunction(join(root, 'functions', name, 'index.ts'), join(root, 'dist', 'functions', name, 'index.cjs'));
   }
   return out;
