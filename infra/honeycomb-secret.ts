@@ -18,7 +18,7 @@ export interface HoneycombSecret {
   readonly secret: secretsmanager.ISecret;
   /** Exact when the ARN is complete; otherwise the name followed by `-??????`, the narrowest pattern there is. */
   readonly policyResource: string;
-  /** What the functions get in HONEYCOMB_SECRET. */
+  /** What the functions get in HONEYCOMB_SECRET: the ARN when one was given (another account's secret), else the name. */
   readonly secretId: string;
   readonly exact: boolean;
 }
@@ -44,7 +44,7 @@ export function honeycombSecret(scope: Construct, ref: string | secretsmanager.I
   return {
     secret,
     policyResource: complete ?? `${secret.secretArn}-??????`,
-    secretId: complete ?? secret.secretName,
+    secretId: complete ?? (typeof ref === 'string' && ref.startsWith('arn:') ? ref : secret.secretName),
     exact: complete !== undefined,
   };
 }

@@ -6,4 +6,4 @@ export { PipelineAlarms } from './alarms.js';
 export { GovernanceStack, type GovernanceStackProps } from './stack.js';
 export { GovernancePropsError } from './errors.js';
 export type { GovernancePipelineProps, InstrumentOptions, GovernanceAspectOptions, DeployMarkerOptions } from './types.js';
-export type { BudgetDefinition } from '../common/budgets/types.js';
+export type { BudgetDefinitionInput } from '../common/budgets/types.js';

@@ -84,6 +84,13 @@ export class GovernancePipeline extends Construct {
     this.failedBatchQueue = this.queue('FailedBatchQueue', removalPolicy);
 
     this.alertTopic = new sns.Topic(this, 'AlertTopic', { displayName: 'lambda-governance alerts', masterKey: this.key, enforceSSL: true });
+    // enforceSSL replaces SNS's default topic policy, so CloudWatch needs its own right to publish alarms here.
+    this.alertTopic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.alertTopic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    }));
     if (config.alertEmail) this.alertTopic.addSubscription(new subscriptions.EmailSubscription(config.alertEmail));
 
     if (config.budgets.length > 0) {

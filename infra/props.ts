@@ -6,7 +6,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parseBudgets } from '../common/budgets/schema.js';
-import type { BudgetDefinition } from '../common/budgets/types.js';
+import type { BudgetDefinition, BudgetDefinitionInput } from '../common/budgets/types.js';
 import { ConfigurationError } from '../common/env.js';
 import { unknownKeyMessage } from '../common/suggest.js';
 import { GovernancePropsError } from './errors.js';
@@ -63,7 +63,7 @@ function dataset(prop: string, value: string | undefined, fallback: string): str
   return name;
 }
 
-function budgets(value: BudgetDefinition[] | undefined): BudgetDefinition[] {
+function budgets(value: BudgetDefinitionInput[] | undefined): BudgetDefinition[] {
   if (value === undefined) return [];
   try {
     return parseBudgets(value, 'GovernancePipeline.budgets');

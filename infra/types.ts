@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { BudgetDefinition } from '../common/budgets/types.js';
+import type { BudgetDefinitionInput } from '../common/budgets/types.js';
 
 export interface GovernancePipelineProps {
   /**
@@ -49,7 +49,7 @@ export interface GovernancePipelineProps {
   readonly sampleRate?: number;
 
   /** Budget definitions (docs/budgets.md), checked with the budget function's own schema. Without budgets there is no ledger and no budget function. */
-  readonly budgets?: BudgetDefinition[];
+  readonly budgets?: BudgetDefinitionInput[];
   /** When the budget function runs. @default every 5 minutes */
   readonly budgetSchedule?: events.Schedule;
   /** Post a marker for each threshold crossed. @default true */

@@ -78,7 +78,10 @@ export class SecretsManagerKeys implements KeySource {
 
   public constructor(private readonly secretId: string, private readonly ttlMs: number, region: string | undefined) {
     this.sdk = loadAwsModule<SecretsManagerModule>('@aws-sdk/client-secrets-manager');
-    this.client = new this.sdk.SecretsManagerClient({ ...(region && { region }), maxAttempts: 2 });
+    // A secret given by ARN lives in the ARN's region, which may not be the function's.
+    const arnRegion = secretId.startsWith('arn:') ? secretId.split(':')[3] : undefined;
+    const clientRegion = arnRegion || region;
+    this.client = new this.sdk.SecretsManagerClient({ ...(clientRegion && { region: clientRegion }), maxAttempts: 2 });
   }
 
   public get(signal: AbortSignal): Promise<HoneycombKeys> {
