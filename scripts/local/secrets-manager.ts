@@ -11,7 +11,8 @@ interface StoredSecret { name: string; arn: string; value: string; versionId: st
 
 export class SecretsManagerStandIn {
   private readonly secrets = new Map<string, StoredSecret>();
-  public readonly calls: { operation: string; secretId?: string }[] = [];
+  /** Each request, with the region its SigV4 signature was made for (the region the client called). */
+  public readonly calls: { operation: string; secretId?: string; region?: string }[] = [];
   /** When set, GetSecretValue answers with this error type (e.g. InternalServiceError). */
   public failGetWith?: string;
   private readonly server: http.Server;
@@ -30,11 +31,12 @@ export class SecretsManagerStandIn {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  public put(name: string, value: string): StoredSecret {
+  /** `region` is the one in the secret's ARN (a secret may live in another region than its reader). */
+  public put(name: string, value: string, region = 'us-east-1'): StoredSecret {
     const existing = this.secrets.get(name);
     const secret: StoredSecret = {
       name, value, versionId: randomUUID(), createdAt: Math.floor(Date.now() / 1000),
-      arn: existing?.arn ?? `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`,
+      arn: existing?.arn ?? `arn:aws:secretsmanager:${region}:123456789012:secret:${name}-${randomUUID().slice(0, 6)}`,
     };
     this.secrets.set(name, secret);
     return secret;
@@ -69,7 +71,8 @@ export class SecretsManagerStandIn {
       } catch {
         return error('SerializationException', 'body is not JSON');
       }
-      this.calls.push({ operation, ...((input.SecretId ?? input.Name) !== undefined && { secretId: input.SecretId ?? input.Name }) });
+      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+      this.calls.push({ operation, ...((input.SecretId ?? input.Name) !== undefined && { secretId: input.SecretId ?? input.Name }), ...(region && { region }) });
       if (operation === 'GetSecretValue') {
         if (this.failGetWith) return error(this.failGetWith, 'injected failure', 500);
         const secret = input.SecretId ? this.find(input.SecretId) : undefined;

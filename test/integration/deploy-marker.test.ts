@@ -178,6 +178,13 @@ describe('deploy marker', () => {
     expect(markers()).toHaveLength(3);
   });
 
+  it('reads a secret given by its ARN in the ARN\'s region, not the function\'s', async () => {
+    const { arn: otherRegion } = secrets.put(`${secretName}-eu`, JSON.stringify({ ingestKey: honeycomb.ingestKey, configKey: honeycomb.configKey }), 'eu-west-1');
+    const response = await answer(createHandlerFromEnv(env({ HONEYCOMB_SECRET: otherRegion, AWS_REGION: 'us-east-1' })), cfnEvent('Create'));
+    expect(response.Data).toEqual({ MarkerId: markers()[0]!.id });
+    expect(secrets.calls.filter((c) => c.secretId === otherRegion).map((c) => c.region)).toEqual(['eu-west-1']);
+  });
+
   it('posts environment-wide markers with Dataset __all__', async () => {
     const response = await answer(createHandlerFromEnv(env()), cfnEvent('Create', { Dataset: '__all__', MarkerType: 'release' }));
     expect(markers('__all__')).toEqual([expect.objectContaining({ message: `deploy checkout v1.${n}`, type: 'release' })]);
