@@ -3,7 +3,7 @@
  * error with the closest known name, and every limit AWS would only reject at deploy time fails the synth,
  * naming the prop.
  */
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parseBudgets } from '../common/budgets/schema.js';
 import type { BudgetDefinition, BudgetDefinitionInput } from '../common/budgets/types.js';
@@ -39,7 +39,7 @@ function integer(prop: string, value: number | undefined, fallback: number, min:
 
 function seconds(prop: string, value: Duration | undefined, fallback: Duration, min: number, max: number): Duration {
   const duration = value ?? fallback;
-  if (Token.isUnresolved(duration.toSeconds({ integral: false }))) throw new GovernancePropsError(prop, 'must be a concrete duration, not a token');
+  if (duration.isUnresolved()) throw new GovernancePropsError(prop, 'must be a concrete duration, not a token');
   const s = duration.toSeconds({ integral: false });
   if (!Number.isInteger(s) || s < min || s > max) throw new GovernancePropsError(prop, `must be whole seconds from ${min} to ${max}, got ${duration.toHumanString()}`);
   return duration;
