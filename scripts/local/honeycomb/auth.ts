@@ -120,13 +120,28 @@ export function authenticate(exchange: Exchange, context: RouteContext): KeyReco
   return (value === '' ? undefined : context.keys.find(value)) ?? error(401, HONEYCOMB_ERRORS.unknownKey);
 }
 
+/** Each permission as the Honeycomb UI and docs name it (§1). `columns` is "Manage Queries and Columns" and
+ * `queries` is "Run Queries": Query Data needs both (§1, §8), which is how the two fields are told apart. */
+export const PERMISSION_NAMES: Record<keyof Permissions, string> = {
+  events: 'Send Events', markers: 'Manage Markers', triggers: 'Manage Triggers', boards: 'Manage Public Boards',
+  queries: 'Run Queries', columns: 'Manage Queries and Columns', createDatasets: 'Create Datasets', slos: 'Manage SLOs',
+  recipients: 'Manage Recipients', privateBoards: 'Manage Private Boards',
+};
+
 /** undefined when the key holds the permission; otherwise the refusal (401 by default, see RouteContext). */
 export function permit(key: KeyRecord, permission: keyof Permissions, context: RouteContext): Reply | undefined {
-  if (key.permissions[permission]) return undefined;
-  // The real wording for a missing permission is not documented; 401 reuses the unknown-key answer.
-  return context.permissionDeniedStatus === 401
-    ? error(401, HONEYCOMB_ERRORS.unknownKey)
-    : error(403, `API key does not have the ${permission} permission`);
+  return key.permissions[permission] ? undefined : refuse(key, permission, context);
+}
+
+/** The answer to a key that may not do what needs `permission`: an ingest key, or a configuration key without it. */
+export function refuse(key: KeyRecord, permission: keyof Permissions, context: RouteContext): Reply {
+  // The real answer is not documented (§11.6, §12). 401 reuses the spec's only 401 body, the unknown-key one;
+  // 403 names what is missing, in the spec's legacy {"error"} shape for a 403.
+  if (context.permissionDeniedStatus === 401) return error(401, HONEYCOMB_ERRORS.unknownKey);
+  const name = PERMISSION_NAMES[permission];
+  return error(403, key.type === 'ingest'
+    ? `Ingest keys cannot use this API: it needs a configuration key with the "${name}" permission`
+    : `API key does not have the "${name}" permission`);
 }
 
 /** `api_key_access` as the spec spells it (createDatasets, not create_datasets): ingest keys list only that one. */

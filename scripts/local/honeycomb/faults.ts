@@ -3,9 +3,11 @@
  * status (429 rate limit or denylist, 403 throttling, 5xx, …) with an optional Retry-After, per-event failures
  * inside a 200 batch answer, a slow answer, a connection that never answers, a connection reset. Faults are
  * tried in the order given; each counts the requests it took, and one with `times` stops after that many.
+ * A 429 on a configuration API path answers in that API's problem format.
  */
 import { STATUS_CODES } from 'node:http';
 import { error, HONEYCOMB_ERRORS, type Reply } from './http.js';
+import { isConfigApiPath, rateLimited } from './problems.js';
 
 /** 429 (rate limit by default; pass HONEYCOMB_ERRORS.denylisted for the denylist), 403, 401, 413, 5xx… */
 export interface StatusFault {
@@ -60,9 +62,14 @@ export function faultErrorText(status: number, text?: string): string {
   return text ?? DEFAULT_ERRORS[status] ?? STATUS_CODES[status] ?? `status ${status}`;
 }
 
-export function statusFaultReply(fault: StatusFault): Reply {
+/** `path` and `now` pick the format: a 429 on a configuration API is its RFC7807 problem (§7.1), not legacy. */
+export function statusFaultReply(fault: StatusFault, path = '', now = Date.now()): Reply {
   const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
   if (fault.body !== undefined) return { status: fault.status, headers: { 'content-type': 'text/plain', ...headers }, body: fault.body };
+  if (fault.status === 429 && fault.error === undefined && isConfigApiPath(path)) {
+    // Retry-After only when the fault sets one, as on other paths: a default date would make clients wait.
+    return rateLimited(now, headers);
+  }
   return error(fault.status, faultErrorText(fault.status, fault.error), headers);
 }
 

@@ -2,17 +2,21 @@
  * A local stand-in for Honeycomb's API, faithful to reference/honeycomb-api.md where it matters to a client:
  * keys and /1/auth, the batch and single events endpoints, markers, OTLP/HTTP traces, Honeycomb's status codes
  * and error texts, and faults a test can switch on. Tests drive and inspect it from TypeScript; a local run
- * can inspect it over HTTP under /__standin/. Config APIs (datasets, derived columns, triggers, SLOs, boards,
- * queries) are not served yet; each would be one more route file added to ROUTES.
+ * can inspect it over HTTP under /__standin/. Also the configuration APIs setup-as-code uses (config-api.ts):
+ * datasets, derived columns, saved queries and annotations, triggers, SLOs (gated on the team's plan) and boards,
+ * rate limited with Honeycomb's headers.
  */
 import { authRoutes, KeyRing, scopeOf, type KeyRecord, type KeySpec } from './auth.js';
 import { batchRoutes } from './batch.js';
+import { configApiRoutes } from './config-api.js';
+import { ConfigStore, type Board, type DerivedColumn, type Plan, type QueryAnnotation, type SavedQuery, type Slo, type Trigger } from './config-store.js';
 import { ALL_DATASETS, datasetSlug, isDatasetName } from './dataset-names.js';
 import { FaultList, type FaultRule, type InjectedFault } from './faults.js';
 import type { Route, RouteContext } from './http.js';
 import { inspectionRoutes } from './inspect.js';
 import { markerRoutes } from './markers.js';
 import { otlpRoutes } from './otlp.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitPolicy } from './rate-limit.js';
 import { StandInServer } from './server.js';
 import { Store, type Dataset, type RecordedRequest, type StoredEvent, type StoredMarker } from './store.js';
 
@@ -21,6 +25,11 @@ export type { KeyRecord, KeySpec, KeyType, NameAndSlug, Permissions } from './au
 export { datasetSlug, ALL_DATASETS } from './dataset-names.js';
 export type { Fault, FaultKind, FaultRule, InjectedFault, PerEventFault, StatusFault } from './faults.js';
 export { HONEYCOMB_ERRORS } from './http.js';
+export { PERMISSION_NAMES } from './auth.js';
+export { SLO_PLAN_REFUSAL } from './slos.js';
+export type { Board, DerivedColumn, Plan, QueryAnnotation, SavedQuery, Slo, Trigger } from './config-store.js';
+export type { TypeDetail } from './problems.js';
+export type { RateLimitPolicy } from './rate-limit.js';
 export type { Dataset, Marker, RecordedRequest, StoredEvent, StoredMarker } from './store.js';
 
 const ROUTES: Route[] = [...authRoutes, ...batchRoutes, ...markerRoutes, ...otlpRoutes];
@@ -34,6 +43,10 @@ export interface StandInOptions {
   maxBatchBytes?: number;
   /** What a key without the needed permission gets (default 401; the real code is unconfirmed). */
   permissionDeniedStatus?: 401 | 403;
+  /** The team's plan (default 'enterprise'); on 'free' every SLO endpoint answers 403 (see slos.ts). */
+  plan?: Plan;
+  /** The configuration APIs' rate limit per key (default 100 requests per 60 s, the docs' example). */
+  configRateLimit?: RateLimitPolicy;
 }
 
 export class HoneycombStandIn {
@@ -44,6 +57,9 @@ export class HoneycombStandIn {
   private readonly store = new Store();
   private readonly keyRing = new KeyRing();
   private readonly faultList = new FaultList();
+  private readonly config: ConfigStore;
+  private readonly limiter: RateLimiter;
+  private readonly initialPermissionDeniedStatus: 401 | 403;
   private readonly context: RouteContext;
   private readonly server: StandInServer;
 
@@ -55,7 +71,11 @@ export class HoneycombStandIn {
     this.ingestKey = this.keyRing.add({ type: 'ingest' }).key;
     this.configKey = this.keyRing.add({ type: 'configuration' }).key;
     for (const spec of options.keys ?? []) this.keyRing.add(spec);
-    this.server = new StandInServer(this.context, this.faultList, ROUTES, inspectionRoutes(() => this.reset()));
+    this.initialPermissionDeniedStatus = this.context.permissionDeniedStatus;
+    this.config = new ConfigStore(options.plan ?? 'enterprise');
+    this.limiter = new RateLimiter(options.configRateLimit ?? DEFAULT_RATE_LIMIT);
+    const routes = [...ROUTES, ...configApiRoutes(this.config, this.limiter)];
+    this.server = new StandInServer(this.context, this.faultList, routes, inspectionRoutes(() => this.reset(), this.config));
   }
 
   public static async start(options: StandInOptions = {}): Promise<HoneycombStandIn> {
@@ -100,6 +120,51 @@ export class HoneycombStandIn {
     return this.store.markers.filter((m) => slug === undefined || m.dataset === slug);
   }
 
+  /** The team's plan; 'free' refuses SLOs. reset() puts back the one given to start(). */
+  public get plan(): Plan {
+    return this.config.plan;
+  }
+
+  public set plan(plan: Plan) {
+    this.config.plan = plan;
+  }
+
+  /** What a key lacking a permission gets from now on: 401 (the unknown-key body) or 403 naming the permission. */
+  public get permissionDeniedStatus(): 401 | 403 {
+    return this.context.permissionDeniedStatus;
+  }
+
+  public set permissionDeniedStatus(status: 401 | 403) {
+    this.context.permissionDeniedStatus = status;
+  }
+
+  /** Derived columns as the API returns them; `dataset` (any casing, or __all__) narrows to one dataset. */
+  public derivedColumns(dataset?: string): DerivedColumn[] {
+    return this.config.values('derivedColumns', configSlug(dataset));
+  }
+
+  /** Saved queries (triggers' inline queries included), with their ids. */
+  public queries(dataset?: string): SavedQuery[] {
+    return this.config.values('queries', configSlug(dataset));
+  }
+
+  public queryAnnotations(dataset?: string): QueryAnnotation[] {
+    return this.config.values('annotations', configSlug(dataset));
+  }
+
+  public triggers(dataset?: string): Trigger[] {
+    return this.config.values('triggers', configSlug(dataset));
+  }
+
+  /** SLOs; a dataset gets those evaluated on it, multi-dataset ones included. */
+  public slos(dataset?: string): Slo[] {
+    return this.config.values('slos', configSlug(dataset));
+  }
+
+  public boards(): Board[] {
+    return this.config.values('boards');
+  }
+
   /** Every request but the /__standin/ ones, with raw headers and the status it got. */
   public get requests(): readonly RecordedRequest[] {
     return this.store.requests;
@@ -118,15 +183,23 @@ export class HoneycombStandIn {
     return this.faultList.all;
   }
 
-  /** Back to just-started: no datasets, events, markers, requests or faults; held answers dropped. Keys stay. */
+  /** Back to just-started: no datasets, events, markers, configuration, requests, faults or rate-limit counts;
+   * held answers dropped; plan and permissionDeniedStatus as given to start(). Keys stay. */
   public reset(): void {
     this.server.release();
     this.faultList.clear();
     this.store.clear();
+    this.config.clear();
+    this.limiter.clear();
+    this.context.permissionDeniedStatus = this.initialPermissionDeniedStatus;
   }
 
   /** Closes every connection (hung ones included) and cancels delayed answers. */
   public async stop(): Promise<void> {
     await this.server.close();
   }
+}
+
+function configSlug(dataset: string | undefined): string | undefined {
+  return dataset === undefined || dataset === ALL_DATASETS ? dataset : datasetSlug(dataset);
 }

@@ -82,7 +82,7 @@ export class StandInServer {
         req.socket.resetAndDestroy();
         return;
       case 'status':
-        return this.answer(res, statusFaultReply(fault), record);
+        return this.answer(res, statusFaultReply(fault, exchange.path, this.context.clock()), record);
       case 'slow': {
         const timer = setTimeout(() => {
           this.delayed.delete(timer);
