@@ -24,22 +24,24 @@ export async function bundleFunction(entry: string, outfile: string): Promise<st
   return outfile;
 }
 
-/** Builds every sample function to dist/functions/samples/<name>.cjs; returns their paths by name. */
-export async function buildSamples(): Promise<Record<string, string>> {
+const FUNCTIONS_DIR = join(root, 'dist', 'functions');
+
+/** Builds every sample function to <outDir>/samples/<name>.cjs; returns their paths by name. */
+export async function buildSamples(outDir = FUNCTIONS_DIR): Promise<Record<string, string>> {
   const dir = join(root, 'functions', 'samples');
   const out: Record<string, string> = {};
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     const name = basename(file, '.ts');
-    out[name] = await bundleFunction(join(dir, file), join(root, 'dist', 'functions', 'samples', `${name}.cjs`));
+    out[name] = await bundleFunction(join(dir, file), join(outDir, 'samples', `${name}.cjs`));
   }
   return out;
 }
 
-/** The pipeline's own functions (functions/<name>/index.ts → dist/functions/<name>/index.cjs), the aggregator, the budget function and the deploy marker. */
-export async function buildPipelineFunctions(): Promise<Record<string, string>> {
+/** The pipeline's own functions (functions/<name>/index.ts → <outDir>/<name>/index.cjs): the aggregator, the budget function and the deploy marker. */
+export async function buildPipelineFunctions(outDir = FUNCTIONS_DIR, names = ['aggregator', 'budget', 'deploy-marker']): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of ['aggregator', 'budget', 'deploy-marker']) {
-    out[name] = await bundleFunction(join(root, 'functions', name, 'index.ts'), join(root, 'dist', 'functions', name, 'index.cjs'));
+  for (const name of names) {
+    out[name] = await bundleFunction(join(root, 'functions', name, 'index.ts'), join(outDir, name, 'index.cjs'));
   }
   return out;
 }

@@ -18,13 +18,20 @@ export const LAYER_NODE_PATH = join(LAYER_DIR, 'nodejs', 'node_modules');
 
 const FIXED_MTIME = new Date('2026-01-01T00:00:00Z');
 
-export async function buildLayer(): Promise<{ zipBytes: number; bundleBytes: number }> {
+/**
+ * Builds into `outDir`/layer and `outDir`/layer.zip (dist/ by default; the local run builds its own copy, so
+ * it never rewrites the layer other runs are loading).
+ */
+export async function buildLayer(outDir = join(root, 'dist')): Promise<{ zipBytes: number; bundleBytes: number; nodePath: string }> {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
-  rmSync(LAYER_DIR, { recursive: true, force: true });
-  mkdirSync(LAYER_PACKAGE_DIR, { recursive: true });
+  const layerDir = join(outDir, 'layer');
+  const packageDir = join(layerDir, 'nodejs', 'node_modules', 'lambda-governance');
+  const zipPath = join(outDir, 'layer.zip');
+  rmSync(layerDir, { recursive: true, force: true });
+  mkdirSync(packageDir, { recursive: true });
   const result = await build({
     entryPoints: [join(root, 'layers/governance/src/index.ts')],
-    outfile: join(LAYER_PACKAGE_DIR, 'index.js'),
+    outfile: join(packageDir, 'index.js'),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -45,16 +52,16 @@ export async function buildLayer(): Promise<{ zipBytes: number; bundleBytes: num
     name: 'lambda-governance', version: pkg.version, main: 'index.js', license: 'Apache-2.0',
     description: 'lambda-governance Lambda layer build (bundled; the AWS SDK comes from the runtime)',
   };
-  writeFileSync(join(LAYER_PACKAGE_DIR, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
-  writeFileSync(join(LAYER_PACKAGE_DIR, 'LICENSE-THIRD-PARTY.txt'), `Bundled: ${Object.keys(pkg.dependencies).join(', ')} (Apache-2.0)\n`);
+  writeFileSync(join(packageDir, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
+  writeFileSync(join(packageDir, 'LICENSE-THIRD-PARTY.txt'), `Bundled: ${Object.keys(pkg.dependencies).join(', ')} (Apache-2.0)\n`);
 
   const files: Record<string, [Uint8Array, { mtime: Date }]> = {};
   for (const name of ['index.js', 'package.json', 'LICENSE-THIRD-PARTY.txt']) {
-    const path = join(LAYER_PACKAGE_DIR, name);
-    files[relative(LAYER_DIR, path)] = [readFileSync(path), { mtime: FIXED_MTIME }];
+    const path = join(packageDir, name);
+    files[relative(layerDir, path)] = [readFileSync(path), { mtime: FIXED_MTIME }];
   }
-  writeFileSync(LAYER_ZIP, zipSync(files, { level: 9 }));
-  return { zipBytes: statSync(LAYER_ZIP).size, bundleBytes: statSync(join(LAYER_PACKAGE_DIR, 'index.js')).size };
+  writeFileSync(zipPath, zipSync(files, { level: 9 }));
+  return { zipBytes: statSync(zipPath).size, bundleBytes: statSync(join(packageDir, 'index.js')).size, nodePath: join(layerDir, 'nodejs', 'node_modules') };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

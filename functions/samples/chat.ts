@@ -1,21 +1,18 @@
 /**
  * A governed sample function: an API Gateway (HTTP API) chat endpoint that retrieves context, applies a
- * content policy, calls a (simulated) model and records tokens and cost. The model is simulated so the
- * sample runs anywhere; token counts follow the prompt's length so costs are realistic and repeatable.
+ * content policy, checks its team's budget (when CHAT_BUDGET_ID is set), calls a model and records tokens
+ * and cost. The answer carries the call's usage, as model APIs do.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { governance, withGovernance } from 'lambda-governance';
+import { BudgetExceededError, governance, withGovernance } from 'lambda-governance';
+import { callModel, type ModelRequest } from './shared/model.js';
 
-interface ChatRequest { prompt?: string; model?: string; customer?: string; feature?: string }
+interface ChatRequest { prompt?: string; model?: string; customer?: string; feature?: string; simulate?: ModelRequest['simulate'] }
 
 const BLOCKED_TERMS = ['ssn', 'credit card number'];
+const BUDGET_ID = process.env.CHAT_BUDGET_ID;
 
-async function simulatedModel(prompt: string): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
-  const inputTokens = Math.ceil(prompt.length / 4) + 120; // system prompt included
-  const outputTokens = 40 + (prompt.length % 97);
-  await new Promise((resolve) => setTimeout(resolve, 2));
-  return { text: `(${outputTokens} tokens of answer)`, inputTokens, outputTokens };
-}
+const reply = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 export const handler = withGovernance(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   const request = JSON.parse(event.body ?? '{}') as ChatRequest;
@@ -34,13 +31,20 @@ export const handler = withGovernance(async (event: APIGatewayProxyEventV2): Pro
     name: 'pii-filter', result: blocked ? 'blocked' : 'allowed',
     ...(blocked && { reason: `prompt mentions ${blocked}` }), responseTimeMs: performance.now() - started,
   });
-  if (blocked) return { statusCode: 422, body: JSON.stringify({ error: 'prompt refused by policy pii-filter' }) };
+  if (blocked) return reply(422, { error: 'prompt refused by policy pii-filter' });
 
-  const answer = await governance.span(`chat ${model}`, async () => {
-    const result = await simulatedModel(prompt);
-    const provider = model.startsWith('gpt') ? 'openai' : 'anthropic';
-    governance.recordCost({ provider, model, inputTokens: result.inputTokens, outputTokens: result.outputTokens });
-    return result;
+  if (BUDGET_ID) {
+    try {
+      await governance.checkBudget(BUDGET_ID);
+    } catch (error) {
+      if (error instanceof BudgetExceededError) return reply(429, { error: `budget ${BUDGET_ID} is exhausted` });
+      throw error;
+    }
+  }
+
+  return governance.span(`chat ${model}`, async () => {
+    const answer = await callModel({ model, task: 'chat', input: prompt, ...(request.simulate && { simulate: request.simulate }) });
+    const cost = governance.recordCost({ provider: answer.provider, model, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens });
+    return reply(200, { answer: answer.text, usage: { model, inputTokens: answer.inputTokens, outputTokens: answer.outputTokens, costUsd: cost?.totalCost ?? 0 } });
   }, { kind: 2 /* CLIENT */ });
-  return { statusCode: 200, body: JSON.stringify({ answer: answer.text }) };
-}, { team: 'ai-eng', project: 'support-bot', extract: { user_id: 'claim:sub' } });
+}, { extract: { user_id: 'claim:sub' } });

@@ -41,14 +41,14 @@ export class LocalKinesis {
   }
 
   /** Every record of every shard, in shard order. */
-  public async readAll(name: string): Promise<{ data: Uint8Array; partitionKey: string; sequenceNumber: string }[]> {
+  public async readAll(name: string): Promise<{ data: Uint8Array; partitionKey: string; sequenceNumber: string; shardId: string }[]> {
     const d = await this.client.send(new DescribeStreamCommand({ StreamName: name }));
-    const out: { data: Uint8Array; partitionKey: string; sequenceNumber: string }[] = [];
+    const out: { data: Uint8Array; partitionKey: string; sequenceNumber: string; shardId: string }[] = [];
     for (const shard of d.StreamDescription?.Shards ?? []) {
       let iterator = (await this.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       while (iterator) {
         const page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        for (const r of page.Records ?? []) out.push({ data: r.Data!, partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber! });
+        for (const r of page.Records ?? []) out.push({ data: r.Data!, partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, shardId: shard.ShardId! });
         if ((page.Records ?? []).length === 0) break;
         iterator = page.NextShardIterator;
       }
