@@ -10,6 +10,7 @@
  * The response names the earliest record that must be retried; Lambda resumes the shard there.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { abortAfter } from '../../common/async.js';
 import { HoneycombBatchClient } from '../../common/honeycomb/batch-client.js';
 import { honeycombKeys } from '../../common/honeycomb/settings.js';
 import { VERSION } from '../../common/version.js';
@@ -114,7 +115,8 @@ export function createAggregator(config: AggregatorConfig): AggregatorHandler {
     let deadLettered = 0;
     const sendLetters = async (due: DeadLetter[]): Promise<void> => {
       if (due.length === 0) return;
-      const failed = await deadLetters.send(due, AbortSignal.timeout(Math.max(1, end + config.deadlineMarginMs / 2 - Date.now())));
+      const timeout = abortAfter(end + config.deadlineMarginMs / 2 - Date.now());
+      const failed = await deadLetters.send(due, timeout.signal).finally(timeout.cancel);
       deadLettered += due.length - failed.length;
       for (const record of failed) failedFrom = Math.min(failedFrom, record);
     };
