@@ -40,15 +40,16 @@ const onSignal = (): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-let lastLine = 0;
+let lastBucket = 0;
 try {
   const { summary } = await runLocalPipeline(options, target, {
     signal: abort.signal,
     onStage: (message) => console.log(`${interactive ? '\r\x1b[2K' : ''}▸ ${message}`),
     onProgress: (progress) => {
       if (interactive) process.stdout.write(`\r\x1b[2K  ${renderProgress(progress)}`);
-      else if (progress.elapsedMs - lastLine >= 5_000) {
-        lastLine = progress.elapsedMs;
+      else if (Math.floor(progress.elapsedMs / 5_000) > lastBucket) {
+        // Without a terminal to redraw, one line every 5 s.
+        lastBucket = Math.floor(progress.elapsedMs / 5_000);
         console.log(`  ${renderProgress(progress)}`);
       }
     },
