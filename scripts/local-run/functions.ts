@@ -10,7 +10,7 @@ import type { BudgetDefinitionInput } from '../../common/budgets/index.js';
 import { buildLayer } from '../build-layer.js';
 import { buildPipelineFunctions, buildSamples } from '../build-functions.js';
 import { FunctionPool } from './function-pool.js';
-import type { HoneycombTarget } from './options.js';
+import { KEEP_COST_USD, type HoneycombTarget } from './options.js';
 import { RESOURCE_NAMES, STREAM_SHARDS, type LocalServices } from './services.js';
 import { ENFORCED_BUDGET_ID } from './budgets.js';
 import { SAMPLE_FUNCTIONS, type SampleName } from './workload.js';
@@ -86,7 +86,7 @@ export async function startFunctions(input: {
     }
     // One aggregator environment per shard: the mapping invokes them in parallel, as Lambda does.
     const aggregator = await start('aggregator', STREAM_SHARDS, `${bundles.aggregator}#handler`, [REPO_NODE_MODULES], {
-      ...honeycomb, AGGREGATOR_DEAD_LETTER_QUEUE_URL: services.queueUrl, AGGREGATOR_SAMPLE_RATE: String(input.sampleRate),
+      ...honeycomb, AGGREGATOR_DEAD_LETTER_QUEUE_URL: services.queueUrl, AGGREGATOR_SAMPLE_RATE: String(input.sampleRate), AGGREGATOR_KEEP_COST_USD: String(KEEP_COST_USD),
       LEDGER_TABLE: RESOURCE_NAMES.table, GOVERNANCE_BUDGETS: budgets,
     }, AGGREGATOR_TIMEOUT_MS);
     const budget = await start('budget', 1, `${bundles.budget}#handler`, [REPO_NODE_MODULES], {

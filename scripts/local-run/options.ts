@@ -30,6 +30,9 @@ export type HoneycombTarget =
   | { kind: 'stand-in'; dataset: string }
   | { kind: 'honeycomb'; apiHost: string; dataset: string; apiKey?: string; configKey?: string; secretId?: string };
 
+/** Calls costing at least this much are always kept by the aggregator's sampler (AGGREGATOR_KEEP_COST_USD). */
+export const KEEP_COST_USD = 0.05;
+
 export const DEFAULT_OPTIONS: LocalRunOptions = {
   durationMs: 20_000, rate: 10, concurrency: 2, sampleRate: 4, budgetIntervalMs: 5_000, malformed: 1, seed: 1,
 };
@@ -64,7 +67,7 @@ export function parseStartArgs(argv: readonly string[]): LocalRunOptions | undef
       options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: flag === 'help' ? 'boolean' : 'string' }])) as never,
     }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    const unknown = /option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
+    const unknown = /option '(-{1,2}[^'=]+)/i.exec((error as Error).message)?.[1];
     const closest = unknown && closestKey(unknown.replace(/^-+/, ''), Object.keys(FLAGS));
     throw new ConfigurationError(unknown ?? 'arguments', `${(error as Error).message}${closest ? ` (did you mean --${closest}?)` : ''}`, { cause: error });
   }

@@ -4,12 +4,13 @@
  * alert topic and (with the stand-in) the events and markers Honeycomb received. Plain data, written as JSON
  * with --report and rendered by report.ts.
  */
-import type { BudgetDefinitionInput } from '../../common/budgets/index.js';
+import { usdToNanos, type BudgetDefinitionInput } from '../../common/budgets/index.js';
+import { Sampler } from '../../functions/aggregator/sampling.js';
 import type { BudgetRunSummary } from '../../functions/budget/handler.js';
 import type { AggregationSummary } from '../../functions/aggregator/handler.js';
 import type { StoredEvent, StoredMarker } from '../local/honeycomb/index.js';
 import type { InvocationRecord, Result } from './driver.js';
-import type { HoneycombTarget, LocalRunOptions } from './options.js';
+import { KEEP_COST_USD, type HoneycombTarget, type LocalRunOptions } from './options.js';
 import { field, num, type StreamAudit } from './stream-audit.js';
 import type { SampleName } from './workload.js';
 
@@ -113,7 +114,8 @@ export function summarize(o: RunObservations): LocalRunSummary {
     return {
       id: b.id, match: Object.entries(b.match ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ') || 'all spend', period: b.period,
       periodKey: line?.periodKey ?? '', limitUsd: b.limitUsd, consumedUsd: line?.consumedUsd ?? 0, utilizationPct,
-      thresholdsCrossed: (b.thresholds ?? [50, 80, 90, 100]).filter((t) => utilizationPct >= t),
+      // In nano-dollars, as the budget function decides: a rounded percentage could claim a threshold it did not reach.
+      thresholdsCrossed: (b.thresholds ?? [50, 80, 90, 100]).filter((t) => usdToNanos(line?.consumedUsd ?? 0) * 100 >= t * usdToNanos(b.limitUsd)),
     };
   });
   const alerts = o.budgetRuns.flatMap((run) => run.alerts.filter((a) => a.outcome === 'sent').map(({ budgetId, periodKey, threshold }) => ({ budgetId, periodKey, threshold })));
@@ -140,8 +142,10 @@ export function summarize(o: RunObservations): LocalRunSummary {
       if (e.data['meta.annotation_type'] !== undefined || typeof id !== 'string') continue;
       arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
     }
-    const missing = o.stream.spans.filter((s) => !arrivals.has(s.span.spanId)).length;
-    undelivered = Math.max(0, missing - agg.sampledOut);
+    // Sampling keeps or drops whole traces by a documented rule: a missing span of a trace the rule keeps is lost.
+    const sampler = new Sampler(o.options.sampleRate, KEEP_COST_USD);
+    const notable = new Set(o.stream.spans.filter((s) => sampler.isNotable(s.span)).map((s) => s.span.traceId));
+    undelivered = o.stream.spans.filter((s) => !arrivals.has(s.span.spanId) && (notable.has(s.span.traceId) || !sampler.enabled || sampler.keepsTrace(s.span.traceId))).length;
     duplicates = [...arrivals.values()].filter((n) => n > 1).length;
     rollupCostUsd = round(rollupCost);
   } else {

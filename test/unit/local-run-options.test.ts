@@ -53,6 +53,9 @@ describe('parseStartArgs', () => {
     [['--budget-interval', '301'], '--budget-interval'],
     [['--malformed', '101'], '--malformed'],
     [['--seed', 'abc'], '--seed'],
+    // parseArgs' own refusals name the option too: a value that looks like an option, a missing value.
+    [['--rate', '-1'], '--rate'],
+    [['--duration'], '--duration'],
   ])('rejects %j naming %s', (argv, setting) => {
     const error = errorOf(() => parseStartArgs(argv));
     expect(error.setting).toBe(setting);
