@@ -67,7 +67,7 @@ export function parseStartArgs(argv: readonly string[]): LocalRunOptions | undef
       options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: flag === 'help' ? 'boolean' : 'string' }])) as never,
     }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    const unknown = /option '(-{1,2}[^'=]+)/i.exec((error as Error).message)?.[1];
+    const unknown = /option '(-{1,2}[^'= ]+)/i.exec((error as Error).message)?.[1];
     const closest = unknown && closestKey(unknown.replace(/^-+/, ''), Object.keys(FLAGS));
     throw new ConfigurationError(unknown ?? 'arguments', `${(error as Error).message}${closest ? ` (did you mean --${closest}?)` : ''}`, { cause: error });
   }
