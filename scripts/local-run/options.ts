@@ -67,9 +67,10 @@ export function parseStartArgs(argv: readonly string[]): LocalRunOptions | undef
       options: Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: flag === 'help' ? 'boolean' : 'string' }])) as never,
     }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    const unknown = /option '(-{1,2}[^'= ]+)/i.exec((error as Error).message)?.[1];
-    const closest = unknown && closestKey(unknown.replace(/^-+/, ''), Object.keys(FLAGS));
-    throw new ConfigurationError(unknown ?? 'arguments', `${(error as Error).message}${closest ? ` (did you mean --${closest}?)` : ''}`, { cause: error });
+    // parseArgs names the option it refused ("Unknown option '--x'", "Option '--rate' argument is ambiguous").
+    const option = /option '(-{1,2}[^'= ]+)/i.exec((error as Error).message)?.[1];
+    const closest = option && !(option.replace(/^-+/, '') in FLAGS) ? closestKey(option.replace(/^-+/, ''), Object.keys(FLAGS)) : undefined;
+    throw new ConfigurationError(option ?? 'arguments', `${(error as Error).message}${closest ? ` (did you mean --${closest}?)` : ''}`, { cause: error });
   }
   if (values.help) return undefined;
   const env: Env = Object.fromEntries(Object.entries(values).map(([k, v]) => [`--${k}`, typeof v === 'string' ? v : undefined]));
