@@ -1,6 +1,6 @@
 /**
  * The local run's workload: a repeatable plan (seeded) of invocations of the three sample functions, owned by
- * three teams, for four customers on seven models, with provider failures and requests the policies refuse.
+ * three teams, for four customers on six models, with provider failures and requests the policies refuse.
  * Each planned call knows what it will cost if it goes through, so budgets can be sized to the run.
  */
 import { BUILT_IN_PRICES, PriceBook, roundUsd } from '../../layers/governance/src/pricing.js';
