@@ -6,7 +6,7 @@
  */
 import { abortAfter } from '../async.js';
 import { HttpTransport, retryAfterMs, waitForRetry, type HttpResponse } from '../http/index.js';
-import type { KeySource } from './keys.js';
+import { SecretFetchError, type KeySource } from './keys.js';
 
 export interface Marker { id: string; message?: string; type?: string; url?: string; start_time?: number }
 
@@ -56,6 +56,8 @@ export class MarkerClient {
         failure = `HTTP ${response.status}`;
       } catch (error) {
         if (error instanceof MarkerRejectedError) throw error;
+        // An unreadable secret is not a network failure: the SDK has retried it already, and its error says why.
+        if (error instanceof SecretFetchError && !request.signal.aborted) throw error;
         failure = request.signal.aborted ? 'request timed out' : `network: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`;
       } finally {
         request.cancel();

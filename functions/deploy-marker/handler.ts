@@ -7,7 +7,6 @@
  * can always be deleted and a failed create rolled back.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { abortAfter } from '../../common/async.js';
 import { ConfigurationError, type Env } from '../../common/env.js';
 import { MarkerClient, MarkerRejectedError } from '../../common/honeycomb/markers.js';
 import { honeycombKeys } from '../../common/honeycomb/settings.js';
@@ -140,14 +139,6 @@ export function createDeployMarkerHandler(config: DeployMarkerConfig): DeployMar
     const props = readProperties(event.ResourceProperties);
     const markerDeadline = Math.min(deadline - RESPONSE_RESERVE_MS, started + MARKER_TIMEOUTS * config.requestTimeoutMs);
     try {
-      // The keys first: MarkerClient would take an unreadable secret for a network failure, retry it until the
-      // deadline and lose why. The SDK has already retried; the marker request then finds them cached.
-      const request = abortAfter(Math.min(config.requestTimeoutMs, markerDeadline - Date.now()));
-      try {
-        await keys.get(request.signal);
-      } finally {
-        request.cancel();
-      }
       const marker = await client(props.dataset).create({ message: props.message, type: props.type, ...(props.url && { url: props.url }) }, markerDeadline);
       return { status: 'SUCCESS', reason: `marker ${marker.id} posted to ${props.dataset}`, data: { MarkerId: String(marker.id) } };
     } catch (error) {
