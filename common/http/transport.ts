@@ -14,6 +14,8 @@ export interface HttpResponse {
 
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+type Method = 'GET' | 'POST' | 'PUT';
+
 export class HttpTransport {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
@@ -29,11 +31,15 @@ export class HttpTransport {
     return this.call('POST', body, headers, signal);
   }
 
+  public put(body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+    return this.call('PUT', body, headers, signal);
+  }
+
   public get(headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     return this.call('GET', new Uint8Array(0), headers, signal);
   }
 
-  private async call(method: 'GET' | 'POST', body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+  private async call(method: Method, body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     try {
       return await this.send(method, body, headers, signal);
     } catch (error) {
@@ -45,7 +51,7 @@ export class HttpTransport {
     }
   }
 
-  private send(method: 'GET' | 'POST', body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+  private send(method: Method, body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const req = this.request(this.url, {
         method, agent: this.agent, signal,

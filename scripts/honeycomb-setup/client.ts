@@ -145,8 +145,7 @@ export class ConfigClient {
     };
     if (method === 'GET') return this.transport(path).get(headers, signal);
     const bytes = Buffer.from(JSON.stringify(body ?? {}));
-    if (method === 'POST') return this.transport(path).post(bytes, headers, signal);
-    return put(new URL(path, this.options.apiHost), bytes, headers, signal);
+    return method === 'POST' ? this.transport(path).post(bytes, headers, signal) : this.transport(path).put(bytes, headers, signal);
   }
 
   /** One API call with retries. `orMissing`: a 404 answers undefined instead of failing. */
@@ -206,12 +205,4 @@ function refusal(method: Method, path: string, response: HttpResponse, kind: Kin
     return new SetupError(`Honeycomb answered ${response.status} to ${method} ${path}: the key is wrong or lacks permission; this needs ${need}${said}`, 'permission', kind);
   }
   return new SetupError(`Honeycomb refused ${method} ${path}: HTTP ${response.status}${said}`, 'other', kind);
-}
-
-/** HttpTransport speaks GET and POST only; updates need PUT, sent with fetch under the same abort signal. */
-async function put(url: URL, body: Uint8Array, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
-  const response = await fetch(url, { method: 'PUT', body, headers, signal });
-  const responseHeaders: Record<string, string> = {};
-  response.headers.forEach((value, name) => (responseHeaders[name] = value));
-  return { status: response.status, headers: responseHeaders, body: Buffer.from(await response.arrayBuffer()) };
 }
