@@ -13,7 +13,7 @@ import { budgetsFor, ENFORCED_BUDGET_ID } from './budgets.js';
 import { LoadDriver, type InvocationRecord } from './driver.js';
 import { AGGREGATOR_TIMEOUT_MS, allPools, buildFunctions, startFunctions, type LocalFunctions } from './functions.js';
 import type { HoneycombTarget, LocalRunOptions } from './options.js';
-import { LocalServices, RESOURCE_NAMES } from './services.js';
+import { LocalServices, RESOURCE_NAMES, STREAM_SHARDS } from './services.js';
 import { auditStream } from './stream-audit.js';
 import { summarize, type LocalRunSummary } from './summary.js';
 import { planWorkload, type PlannedInvocation } from './workload.js';
@@ -78,7 +78,7 @@ export async function runLocalPipeline(options: LocalRunOptions, target: Honeyco
   let stopScheduler = (): void => undefined;
   const pids: number[] = [];
   try {
-    stage(`starting ${3 * options.concurrency} sample environments, ${2} aggregator environments and the budget function`);
+    stage(`starting ${3 * options.concurrency} sample environments, ${STREAM_SHARDS} aggregator environments and the budget function`);
     functions = await startFunctions({ services, target, budgets, bundles, concurrency: options.concurrency, sampleRate: options.sampleRate });
     const live = functions;
     pids.push(...allPools(live).flatMap((p) => p.pids));
