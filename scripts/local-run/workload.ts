@@ -36,8 +36,8 @@ export interface PlannedInvocation {
 
 export interface WorkloadOptions { durationMs: number; rate: number; seed: number }
 
-/** mulberry32: small, fast and repeatable across Node versions. */
-function random(seed: number): () => number {
+/** mulberry32: small, fast and repeatable across Node versions (the workload and the property tests use it). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -55,7 +55,7 @@ const WORDS = ('invoice refund contract clause renewal latency outage pricing on
 type Weighted<T> = readonly (readonly [T, number])[];
 
 export function planWorkload(options: WorkloadOptions): PlannedInvocation[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const pick = <T>(choices: Weighted<T>): T => {
     let r = next() * choices.reduce((sum, [, w]) => sum + w, 0);
     for (const [value, weight] of choices) if ((r -= weight) < 0) return value;

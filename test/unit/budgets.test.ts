@@ -7,6 +7,7 @@ import {
   BudgetDefinitionError, BudgetMatcher, DEFAULT_THRESHOLDS, PeriodCache, alertKey, budgetPeriod, counterPk, nanosToUsd, parseBudgets,
   periodWindow, readBudgets, statusKey, usdToNanos, type BudgetDefinition, type BudgetPeriod,
 } from '../../common/budgets/index.js';
+import { seededRandom } from '../../scripts/local-run/workload.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -14,18 +15,6 @@ const SOURCE = 'budgets.json';
 const base = { id: 'team-a', limitUsd: 100, period: 'daily' };
 /** A valid budget placed before the one under test, so errors must name the right index. */
 const other = { id: 'other', limitUsd: 1, period: 'monthly' };
-
-/** A small deterministic PRNG (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function parseError(raw: unknown, source = SOURCE): BudgetDefinitionError {
   try {
@@ -361,7 +350,7 @@ describe('PeriodCache', () => {
   const to = Date.UTC(2026, 4, 15);
 
   it.each(budgets.map((b) => [b.period, b.timeZone, b] as const))('agrees with budgetPeriod for %s in %s, in any order', (_p, _z, budget) => {
-    const next = random(7);
+    const next = seededRandom(7);
     const cache = new PeriodCache(budget);
     // Random jumps across three months, forwards and backwards.
     for (let i = 0; i < 600; i++) {
@@ -554,7 +543,7 @@ describe('ledger keys and nano-USD', () => {
   });
 
   it('sums 100,000 costs exactly in nano-USD', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     let nanos = 0;
     let micros = 0;
     for (let i = 0; i < 100_000; i++) {
